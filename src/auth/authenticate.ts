@@ -1,0 +1,100 @@
+// Authentication hooks. Each protected route declares who may call it
+// (members by role, API keys by scope, or operators); the hook runs on
+// request, before the body is parsed, so an unauthenticated call is a 401
+// whatever its body.
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { Role, TenantCall } from '../platform/context.ts';
+import { AppError, PlatformErrors } from '../platform/http/errors.ts';
+import { AuthErrors } from './auth.errors.ts';
+import type { ApiKeyAuthenticator, Principal } from './principal.ts';
+import type { TokenSigner } from './token-signer.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface TenantAccess {
+  /** Member roles allowed; all members when omitted. */
+  readonly roles?: readonly Role[];
+  /** API key scopes allowed; API keys are refused when omitted. */
+  readonly scopes?: readonly string[];
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header === undefined) throw new AppError(PlatformErrors.unauthenticated);
+  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
+  if (!match?.[1]) throw new AppError(AuthErrors['invalid-token'], 'The Authorization header must be "Bearer <token>".');
+  return match[1];
+}
+
+export class AuthHooks {
+  constructor(
+    private readonly signer: TokenSigner,
+    private readonly apiKeys: ApiKeyAuthenticator,
+  ) {}
+
+  /** For routes inside an organisation: members (by role) and API keys (by scope). */
+  tenant(access: TenantAccess = {}): onRequestAsyncHookHandler {
+    return async (request: FastifyRequest, _reply: FastifyReply) => {
+      const token = bearerToken(request);
+      let principal: Principal;
+      if (this.apiKeys.recognises(token)) {
+        const key = await this.apiKeys.authenticate(token, { ip: request.ip, requestId: request.id });
+        principal = { kind: 'api_key', ...key };
+        if (!access.scopes?.includes(key.scope)) {
+          throw new AppError(AuthErrors['scope-not-allowed'], `An API key with scope "${key.scope}" cannot call this route.`);
+        }
+      } else {
+        const result = await this.signer.verifyMember(token);
+        if (!result.ok) throw new AppError(result.reason === 'expired' ? AuthErrors['token-expired'] : AuthErrors['invalid-token']);
+        const { sub, tenant_id: tenantId, role } = result.claims;
+        principal = { kind: 'member', tenantId, userId: sub, role };
+        if (access.roles && !access.roles.includes(role)) {
+          throw new AppError(AuthErrors['role-required'], `This action needs the role ${access.roles.join(' or ')}.`);
+        }
+      }
+      request.principal = principal;
+      request.log = request.log.child({ tenant_id: principal.tenantId });
+    };
+  }
+
+  /** For the platform operators' routes. */
+  operator(): onRequestAsyncHookHandler {
+    return async (request: FastifyRequest) => {
+      const result = await this.signer.verifyOperator(bearerToken(request));
+      if (!result.ok) throw new AppError(result.reason === 'expired' ? AuthErrors['token-expired'] : AuthErrors['invalid-token']);
+      request.principal = { kind: 'operator', operatorId: result.claims.sub };
+      request.log = request.log.child({ operator_id: result.claims.sub });
+    };
+  }
+}
+
+/** The authenticated call inside an organisation; only valid behind AuthHooks.tenant(). */
+export function tenantCallOf(request: FastifyRequest): TenantCall {
+  const principal = request.principal;
+  if (principal === null || principal.kind === 'operator') throw new AppError(PlatformErrors.unauthenticated);
+  const origin = { requestId: request.id, ip: request.ip };
+  if (principal.kind === 'member') {
+    return {
+      scope: { tenantId: principal.tenantId, userId: principal.userId, role: principal.role },
+      actor: { type: 'user', id: principal.userId },
+      origin,
+      role: principal.role,
+    };
+  }
+  return {
+    scope: { tenantId: principal.tenantId, userId: null },
+    actor: { type: 'api_key', id: principal.keyId },
+    origin,
+    role: null,
+  };
+}
+
+export function operatorIdOf(request: FastifyRequest): string {
+  const principal = request.principal;
+  if (principal?.kind !== 'operator') throw new AppError(PlatformErrors.unauthenticated);
+  return principal.operatorId;
+}

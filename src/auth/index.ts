@@ -1,0 +1,11 @@
+export { AuthHooks, tenantCallOf, operatorIdOf, type TenantAccess } from './authenticate.ts';
+export { AuthErrors } from './auth.errors.ts';
+export { AuthService } from './auth.service.ts';
+export { authRoutes } from './auth.routes.ts';
+export { Email, Password } from './auth.schemas.ts';
+export { SessionSchema } from './auth.schemas.ts';
+export { hashPassword, verifyPassword, DECOY_HASH } from './password.ts';
+export { createOpaqueToken, parseOpaqueToken, sameHash } from './opaque-token.ts';
+export type { ApiKeyAuthenticator, Principal } from './principal.ts';
+export { SessionIssuer, type Session } from './sessions.ts';
+export { TokenSigner, resolveSigningKey, generateSigningKeyPem } from './token-signer.ts';

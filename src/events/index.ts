@@ -1,0 +1,1 @@
+export { emitEvent, type DomainEvent } from './emit-event.ts';

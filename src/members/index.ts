@@ -1,0 +1,2 @@
+export { MembersService } from './members.service.ts';
+export { membersRoutes } from './members.routes.ts';

@@ -1,0 +1,2 @@
+export { OperatorsService } from './operators.service.ts';
+export { operatorsRoutes } from './operators.routes.ts';

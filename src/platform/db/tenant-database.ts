@@ -1,0 +1,101 @@
+// The one way request code reaches tenant tables. Every statement runs inside
+// a transaction that first enters the tenant: tessera_enter_tenant() sets
+// app.tenant_id (which every RLS policy reads) and app.user_id, and refuses a
+// tenant that is not active or a member who no longer exists. The enter call
+// travels in the same round trip as the first statement (see pipelined-query).
+import type pg from 'pg';
+import { pipelined, type Statement } from './pipelined-query.ts';
+
+export interface TenantScope {
+  readonly tenantId: string;
+  /** The member acting, or null for API keys, operators and the system. */
+  readonly userId: string | null;
+  /** The member's role as the token states it; checked against the database. */
+  readonly role?: 'gestor' | 'cliente' | null;
+  /**
+   * 'active' (the default) refuses suspended or cancelled organisations;
+   * 'any' is for operators acting on a suspended one and for signup, which
+   * creates the organisation inside the transaction.
+   */
+  readonly requireActive?: boolean;
+}
+
+export interface TenantTx {
+  readonly scope: TenantScope;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+const BEGIN: Statement = { text: 'begin', values: [] };
+
+function enter(scope: TenantScope): Statement {
+  return {
+    text: 'select tessera_enter_tenant($1::uuid, $2::uuid, $3::text, $4::boolean)',
+    values: [scope.tenantId, scope.userId, scope.role ?? null, scope.requireActive ?? true],
+  };
+}
+
+export class TenantDatabase {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** One statement in its own implicit transaction: a single round trip. */
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    scope: TenantScope,
+    text: string,
+    values: readonly unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    const client = await this.pool.connect();
+    try {
+      const result = await pipelined<R>(client, [enter(scope)], { text, values });
+      client.release();
+      return result;
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs work in one transaction entered as the tenant. BEGIN and the enter
+   * call are sent with the first statement; nothing is sent if work makes no
+   * query. Commits when work resolves, rolls back when it throws.
+   */
+  async transaction<T>(scope: TenantScope, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let begun = false;
+    const tx: TenantTx = {
+      scope,
+      query: async <R extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []) => {
+        if (begun) return client.query<R>(text, [...values]);
+        begun = true;
+        return pipelined<R>(client, [BEGIN, enter(scope)], { text, values });
+      },
+    };
+    let result: T;
+    try {
+      result = await work(tx);
+    } catch (error) {
+      await this.finish(client, begun, 'rollback');
+      throw error;
+    }
+    await this.finish(client, begun, 'commit');
+    return result;
+  }
+
+  private async finish(client: pg.PoolClient, begun: boolean, end: 'commit' | 'rollback'): Promise<void> {
+    if (!begun) {
+      client.release();
+      return;
+    }
+    try {
+      await client.query(end);
+      client.release();
+    } catch (error) {
+      // A connection whose transaction state is unknown must not go back to the pool.
+      client.release(true);
+      if (end === 'commit') throw error;
+    }
+  }
+}

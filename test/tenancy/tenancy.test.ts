@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { signup, startTestApp, type TestApp } from '../helpers/test-app.ts';
+
+describe('organisations', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  test('signup creates the organisation, its gestor and a session', async () => {
+    const response = await app.request({
+      method: 'POST',
+      url: '/api/signup',
+      body: { slug: 'acme-signup', nome: 'Acme', plano: 'business', email: 'Owner@Acme.example', senha: 'correct horse battery', vertical: 'healthcare' },
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    const body = response.json();
+    assert.equal(body.tenant.slug, 'acme-signup');
+    assert.equal(body.tenant.nome, 'Acme');
+    assert.equal(body.tenant.plano, 'business');
+    assert.equal(body.tenant.ai_token_quota, 5_000_000);
+    assert.equal(body.tenant.vertical, 'healthcare');
+    assert.equal(body.tenant.status, 'active');
+    assert.equal(body.user.email, 'owner@acme.example');
+    assert.equal(body.user.role, 'gestor');
+    assert.match(body.token, /^ey/);
+    assert.match(body.refresh_token, /^tsr_/);
+    assert.equal(body.user.senha, undefined);
+
+    const current = await app.request({ method: 'GET', url: '/api/tenants/atual', token: body.token });
+    assert.equal(current.statusCode, 200);
+    assert.deepEqual(current.json(), body.tenant);
+  });
+
+  test('a taken slug is 409 with a pointer to slug', async () => {
+    const first = await signup(app);
+    const response = await app.request({
+      method: 'POST',
+      url: '/api/signup',
+      body: { slug: first.slug, nome: 'Copy', plano: 'starter', email: 'x@copy.example', senha: 'correct horse battery' },
+    });
+    assert.equal(response.statusCode, 409);
+    assert.equal(response.headers['content-type'], 'application/problem+json');
+    assert.equal(response.json().type, '/problems/slug-taken');
+    assert.deepEqual(response.json().errors, [{ pointer: '/slug', message: 'is already taken' }]);
+  });
+
+  test('reserved and malformed slugs are refused with 422', async () => {
+    for (const slug of ['www', 'api', 'admin', 'app', 'a--b', 'ab', '-abc', 'Abc', 'x'.repeat(41)]) {
+      const response = await app.request({
+        method: 'POST',
+        url: '/api/signup',
+        body: { slug, nome: 'N', plano: 'starter', email: 'x@slug.example', senha: 'correct horse battery' },
+      });
+      assert.equal(response.statusCode, 422, `${slug}: ${response.body}`);
+      assert.equal(response.json().errors[0].pointer, '/slug');
+    }
+  });
+
+  test('the gestor changes nome, plano and vertical; the quota follows the plan', async () => {
+    const owner = await signup(app, { plano: 'starter' });
+    const response = await app.request({
+      method: 'PATCH',
+      url: '/api/tenants/atual',
+      token: owner.token,
+      body: { nome: 'Renamed', plano: 'enterprise', vertical: 'retail' },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.json().nome, 'Renamed');
+    assert.equal(response.json().plano, 'enterprise');
+    assert.equal(response.json().ai_token_quota, 20_000_000);
+    assert.equal(response.json().vertical, 'retail');
+  });
+
+  test('an empty or unknown patch is 422', async () => {
+    const owner = await signup(app);
+    for (const body of [{}, { status: 'cancelled' }, { plano: 'gold' }]) {
+      const response = await app.request({ method: 'PATCH', url: '/api/tenants/atual', token: owner.token, body });
+      assert.equal(response.statusCode, 422, JSON.stringify(body));
+    }
+  });
+});
