@@ -38,8 +38,10 @@ function freePort(): Promise<number> {
   });
 }
 
-const filter = process.argv.slice(2);
-const typecheck = await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']);
+// `npm test -- <substring>...` runs the matching files only; `--no-typecheck` skips tsc (local iteration).
+const args = process.argv.slice(2);
+const filter = args.filter((arg) => !arg.startsWith('--'));
+const typecheck = args.includes('--no-typecheck') ? 0 : await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit']);
 if (typecheck !== 0) {
   console.error('Type check failed.');
   console.log('0 passed, 1 failed');

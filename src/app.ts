@@ -26,11 +26,17 @@ export interface BuiltApp {
   close(): Promise<void>;
 }
 
-export async function buildApp(config: Config, urls: AppDatabaseUrls): Promise<BuiltApp> {
+export interface BuildOptions {
+  /** Where logs go instead of stdout (tests read them). */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function buildApp(config: Config, urls: AppDatabaseUrls, options: BuildOptions = {}): Promise<BuiltApp> {
   const app = await createHttpServer({
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   const db = new Database({
     appUrl: urls.appUrl,

@@ -38,7 +38,7 @@ export class AuthHooks {
 
   /** For routes inside an organisation: members (by role) and API keys (by scope). */
   tenant(access: TenantAccess = {}): onRequestAsyncHookHandler {
-    return async (request: FastifyRequest, _reply: FastifyReply) => {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
       const token = bearerToken(request);
       let principal: Principal;
       if (this.apiKeys.recognises(token)) {
@@ -57,17 +57,18 @@ export class AuthHooks {
         }
       }
       request.principal = principal;
-      request.log = request.log.child({ tenant_id: principal.tenantId });
+      // reply.log writes the "request completed" line; both carry the tenant.
+      request.log = reply.log = request.log.child({ tenant_id: principal.tenantId });
     };
   }
 
   /** For the platform operators' routes. */
   operator(): onRequestAsyncHookHandler {
-    return async (request: FastifyRequest) => {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
       const result = await this.signer.verifyOperator(bearerToken(request));
       if (!result.ok) throw new AppError(result.reason === 'expired' ? AuthErrors['token-expired'] : AuthErrors['invalid-token']);
       request.principal = { kind: 'operator', operatorId: result.claims.sub };
-      request.log = request.log.child({ operator_id: result.claims.sub });
+      request.log = reply.log = request.log.child({ operator_id: result.claims.sub });
     };
   }
 }

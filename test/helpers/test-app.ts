@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp, type BuiltApp } from '../../src/app.ts';
+import { buildApp, type BuildOptions, type BuiltApp } from '../../src/app.ts';
 import { generateSigningKeyPem } from '../../src/auth/index.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
@@ -24,7 +24,7 @@ export interface TestApp extends BuiltApp {
 
 const SIGNING_KEY = generateSigningKeyPem();
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-test-data-'));
   const config = loadConfig({
@@ -36,7 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     TESSERA_SIGNUP_RATE_LIMIT: '1000',
     ...env,
   });
-  const built = await buildApp(config, { appUrl: database.appUrl, operatorUrl: database.operatorUrl });
+  const built = await buildApp(config, { appUrl: database.appUrl, operatorUrl: database.operatorUrl }, options);
   await built.app.ready();
   return {
     ...built,

@@ -10,6 +10,7 @@ import { newId } from '../ids.ts';
 import { errorCatalogue, findError } from './errors.ts';
 import { registerProblemHandler } from './problem-handler.ts';
 import { Problem } from './schemas.ts';
+import { validatorCompiler } from './validators.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -48,9 +49,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
     },
-    ajv: {
-      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
-    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -58,6 +56,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.setValidatorCompiler(validatorCompiler);
+  // JSON only: without this, text/plain bodies would reach the validators as strings.
+  app.removeContentTypeParser('text/plain');
   registerProblemHandler(app);
   app.addSchema(Problem);
 

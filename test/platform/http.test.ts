@@ -1,0 +1,161 @@
+// Transport-level behaviour shared by every route: problem+json for every
+// kind of bad input, request ids, the OpenAPI description and its UI, and
+// logs that never contain secrets.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { signup, startTestApp, type TestApp } from '../helpers/test-app.ts';
+
+function assertProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): Record<string, unknown> }, status: number, code: string) {
+  assert.equal(response.statusCode, status);
+  assert.equal(response.headers['content-type'], 'application/problem+json');
+  const body = response.json();
+  assert.equal(body.type, `/problems/${code}`);
+  assert.equal(body.status, status);
+  assert.equal(typeof body.title, 'string');
+  assert.equal(typeof body.detail, 'string');
+}
+
+describe('HTTP transport', () => {
+  let app: TestApp;
+  const logLines: string[] = [];
+
+  before(async () => {
+    const logStream = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    app = await startTestApp({ TESSERA_BODY_LIMIT: '4096', LOG_LEVEL: 'debug' }, { logStream });
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  test('malformed JSON is 400 malformed-json', async () => {
+    const response = await app.app.inject({ method: 'POST', url: '/api/signup', headers: { 'content-type': 'application/json' }, payload: '{"slug":' });
+    assertProblem(response, 400, 'malformed-json');
+  });
+
+  test('an empty JSON body is 400', async () => {
+    const response = await app.app.inject({ method: 'POST', url: '/api/signup', headers: { 'content-type': 'application/json' }, payload: '' });
+    assertProblem(response, 400, 'bad-request');
+  });
+
+  test('a missing body where one is required is 422', async () => {
+    const response = await app.app.inject({ method: 'POST', url: '/api/auth/login' });
+    assertProblem(response, 422, 'validation-failed');
+  });
+
+  test('a wrong content type is 415', async () => {
+    const response = await app.app.inject({ method: 'POST', url: '/api/signup', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
+    assertProblem(response, 415, 'unsupported-media-type');
+  });
+
+  test('an oversized body is 413', async () => {
+    const response = await app.request({ method: 'POST', url: '/api/signup', body: { slug: 'x'.repeat(10_000) } });
+    assertProblem(response, 413, 'payload-too-large');
+  });
+
+  test('prototype poisoning is refused with a 4xx', async () => {
+    const response = await app.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email":"a@b.example","senha":"x","__proto__":{"admin":true}}',
+    });
+    assert.ok(response.statusCode >= 400 && response.statusCode < 500, String(response.statusCode));
+    assert.equal(response.headers['content-type'], 'application/problem+json');
+  });
+
+  test('wrong types and unknown fields are 422 naming every bad field at once', async () => {
+    const response = await app.request({
+      method: 'POST',
+      url: '/api/signup',
+      body: { slug: 42, nome: ['x'], plano: 'gold', email: 'not-an-email', senha: 'short', colour: 'blue' },
+    });
+    assertProblem(response, 422, 'validation-failed');
+    const pointers = (response.json().errors as { pointer: string }[]).map((error) => error.pointer).sort();
+    assert.deepEqual(pointers, ['/colour', '/email', '/nome', '/plano', '/senha', '/slug']);
+  });
+
+  test('an unknown route is a 404 problem', async () => {
+    assertProblem(await app.request({ method: 'GET', url: '/api/nothing-here' }), 404, 'not-found');
+  });
+
+  test('a bad path parameter is 422, not 500', async () => {
+    const owner = await signup(app);
+    const response = await app.request({ method: 'POST', url: '/api/tenants/atual/api-keys/not-a-uuid/revogar', token: owner.token });
+    assertProblem(response, 422, 'validation-failed');
+    assert.equal(response.json().errors[0].in, 'path');
+  });
+
+  test('the request id is echoed, or generated when absent or unsafe', async () => {
+    const given = await app.request({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc-123' } });
+    assert.equal(given.headers['x-request-id'], 'abc-123');
+    const unsafe = await app.request({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\nwith newline' } });
+    assert.notEqual(unsafe.headers['x-request-id'], 'bad id\nwith newline');
+    const problem = await app.request({ method: 'GET', url: '/api/tenants/atual', headers: { 'x-request-id': 'trace-me' } });
+    assert.equal(problem.json().request_id, 'trace-me');
+  });
+
+  test('/healthz and /readyz', async () => {
+    assert.deepEqual((await app.request({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
+    const ready = await app.request({ method: 'GET', url: '/readyz' });
+    assert.equal(ready.statusCode, 200);
+    assert.equal(ready.json().status, 'ready');
+  });
+
+  test('the OpenAPI 3.1 description lists the documented routes', async () => {
+    const response = await app.request({ method: 'GET', url: '/openapi.json' });
+    assert.equal(response.statusCode, 200);
+    const spec = response.json();
+    assert.equal(spec.openapi, '3.1.0');
+    for (const [path, method] of [
+      ['/api/signup', 'post'],
+      ['/api/tenants/atual', 'get'],
+      ['/api/tenants/atual', 'patch'],
+      ['/api/tenants/atual/api-keys', 'post'],
+      ['/api/tenants/atual/api-keys', 'get'],
+      ['/api/tenants/atual/api-keys/{id}/revogar', 'post'],
+      ['/api/auth/login', 'post'],
+      ['/api/auth/refresh', 'post'],
+      ['/api/auth/logout', 'post'],
+    ] as const) {
+      assert.ok(spec.paths[path]?.[method], `${method.toUpperCase()} ${path} is described`);
+    }
+    const createKey = spec.paths['/api/tenants/atual/api-keys'].post;
+    assert.ok(createKey.requestBody.content['application/json'].schema.properties.escopo);
+    assert.ok(createKey.responses['201']);
+  });
+
+  test('/docs serves the API browser from this server, with no CDN', async () => {
+    const page = await app.request({ method: 'GET', url: '/docs/' });
+    assert.equal(page.statusCode, 200);
+    assert.doesNotMatch(page.body, /https?:\/\/(?!localhost)[a-z0-9.-]+\.[a-z]{2,}\/[^"']*\.(js|css)/i);
+    const bundle = await app.request({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
+    assert.equal(bundle.statusCode, 200);
+  });
+
+  test('every problem type is resolvable at /problems/{code}', async () => {
+    const catalogue = (await app.request({ method: 'GET', url: '/problems' })).json() as { code: string; status: number }[];
+    assert.ok(catalogue.length > 10);
+    const one = await app.request({ method: 'GET', url: '/problems/validation-failed' });
+    assert.equal(one.json().status, 422);
+  });
+
+  test('logs carry request and tenant ids and never secrets, passwords or tokens', async () => {
+    const owner = await signup(app, { senha: 'super secret password 123' });
+    const key = await app.request({ method: 'POST', url: '/api/tenants/atual/api-keys', token: owner.token, body: { nome: 'k', escopo: 'agentes' } });
+    const secret = key.json().secret as string;
+    await app.request({ method: 'GET', url: '/api/tenants/atual', token: secret });
+    await app.request({ method: 'POST', url: '/api/auth/login', body: { email: owner.email, senha: 'super secret password 123' } });
+    const logs = logLines.join('');
+    assert.ok(logs.includes('"reqId"'), 'request ids are logged');
+    assert.ok(logs.includes(owner.tenantId), 'tenant ids are logged');
+    for (const sensitive of ['super secret password 123', owner.token, owner.refreshToken, secret]) {
+      assert.ok(!logs.includes(sensitive), 'a secret leaked into the logs');
+    }
+  });
+});
