@@ -1,5 +1,6 @@
 // Organisations: signup (the organisation, its owner and a session in one
 // transaction) and the caller's own organisation.
+import { createHash } from 'node:crypto';
 import { recordAudit } from '../audit/index.ts';
 import { hashPassword, type Session, type SessionIssuer } from '../auth/index.ts';
 import { emitEvent } from '../events/index.ts';
@@ -36,7 +37,11 @@ export class TenancyService {
         { pointer: '/slug', message: SLUG_MESSAGES[problem] },
       ]);
     }
-    await this.rateLimiter.hit({ key: `signup:ip:${origin.ip ?? 'unknown'}`, max: this.signupsPerHour, windowSeconds: 3600 });
+    const emailKey = createHash('sha256').update(input.email.toLowerCase()).digest('hex');
+    await this.rateLimiter.hit(
+      { key: `signup:ip:${origin.ip ?? 'unknown'}`, max: this.signupsPerHour, windowSeconds: 3600 },
+      { key: `signup:email:${emailKey}`, max: Math.max(3, Math.ceil(this.signupsPerHour / 4)), windowSeconds: 3600 },
+    );
     const passwordHash = await hashPassword(input.senha);
     const tenantId = newId();
     const userId = newId();

@@ -84,3 +84,61 @@ describe('organisations', () => {
     }
   });
 });
+
+describe('signup rate limits', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ TESSERA_SIGNUP_RATE_LIMIT: '2' });
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  test('the third signup from one IP within the hour is 429 with Retry-After', async () => {
+    await signup(app);
+    await signup(app);
+    const response = await app.request({
+      method: 'POST',
+      url: '/api/signup',
+      body: { slug: 'one-too-many', nome: 'N', plano: 'starter', email: 'x@limit.example', senha: 'correct horse battery' },
+    });
+    assert.equal(response.statusCode, 429);
+    assert.equal(response.json().type, '/problems/rate-limited');
+    assert.ok(Number(response.headers['retry-after']) > 0);
+  });
+});
+
+describe('the caller\'s organisation, by credential', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  test('API keys read it with a read scope, never change it, and proxy-ollama keys cannot read it', async () => {
+    const owner = await signup(app);
+    const keys: Record<string, string> = {};
+    for (const escopo of ['agentes', 'read-only', 'read-write', 'proxy-ollama']) {
+      const created = await app.request({ method: 'POST', url: '/api/tenants/atual/api-keys', token: owner.token, body: { nome: escopo, escopo } });
+      keys[escopo] = created.json().secret;
+    }
+    for (const escopo of ['agentes', 'read-only', 'read-write']) {
+      const read = await app.request({ method: 'GET', url: '/api/tenants/atual', token: keys[escopo] });
+      assert.equal(read.statusCode, 200, escopo);
+      assert.equal(read.json().id, owner.tenantId);
+      const write = await app.request({ method: 'PATCH', url: '/api/tenants/atual', token: keys[escopo], body: { plano: 'enterprise' } });
+      assert.equal(write.statusCode, 403, escopo);
+      assert.equal(write.json().type, '/problems/scope-not-allowed');
+    }
+    const proxy = await app.request({ method: 'GET', url: '/api/tenants/atual', token: keys['proxy-ollama'] });
+    assert.equal(proxy.statusCode, 403);
+  });
+
+  test('without a token it is 401', async () => {
+    const response = await app.request({ method: 'GET', url: '/api/tenants/atual' });
+    assert.equal(response.statusCode, 401);
+    assert.equal(response.json().type, '/problems/unauthenticated');
+  });
+});

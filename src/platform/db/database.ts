@@ -35,13 +35,12 @@ export class Database {
   private readonly operatorPool: pg.Pool;
 
   constructor(options: DatabaseOptions) {
-    this.appPool = new pg.Pool({
-      connectionString: options.appUrl,
-      max: options.poolSize,
-      application_name: 'tessera',
-    });
+    // Fail fast instead of queueing forever when the database is down (503),
+    // and never let one statement or an abandoned transaction hold a connection.
+    const limits = { connectionTimeoutMillis: 5_000, statement_timeout: 30_000, idle_in_transaction_session_timeout: 60_000 };
+    this.appPool = new pg.Pool({ connectionString: options.appUrl, max: options.poolSize, application_name: 'tessera', ...limits });
     // Operators are few; two connections keep them from starving requests.
-    this.operatorPool = new pg.Pool({ connectionString: options.operatorUrl, max: 2, application_name: 'tessera-operator' });
+    this.operatorPool = new pg.Pool({ connectionString: options.operatorUrl, max: 2, application_name: 'tessera-operator', ...limits });
     for (const pool of [this.appPool, this.operatorPool]) {
       pool.on('error', (error) => options.onPoolError?.(error));
     }

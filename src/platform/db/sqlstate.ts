@@ -33,8 +33,21 @@ export function isPgError(error: unknown): error is PgError {
     /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
 }
 
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH']);
+
+function isConnectionFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  const message = (error as { message?: unknown }).message;
+  return (
+    (typeof code === 'string' && CONNECTION_FAILURES.has(code)) ||
+    (typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(message))
+  );
+}
+
 /** Maps a PostgreSQL error to an AppError, or returns undefined for an unexpected one. */
 export function fromSqlState(error: unknown): AppError | undefined {
+  if (isConnectionFailure(error)) return new AppError(PlatformErrors.unavailable, 'The database is unreachable. Retry later.');
   if (!isPgError(error)) return undefined;
   switch (error.code) {
     case 'TS403':

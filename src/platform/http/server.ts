@@ -22,6 +22,17 @@ export interface HttpServerOptions {
   logStream?: NodeJS.WritableStream;
 }
 
+export interface RouteSummary {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    registeredRoutes: RouteSummary[];
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const REDACTED_PATHS = [
@@ -53,6 +64,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Every route, for the isolation suite (which must cover each route with an id).
+  const routes: RouteSummary[] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
