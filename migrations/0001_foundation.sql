@@ -114,7 +114,7 @@ create table api_keys (
   foreign key (tenant_id, revoked_by) references users (tenant_id, id) on delete set null (revoked_by)
 );
 -- Not unique: a unique index without tenant_id would leak across tenants.
--- Secrets carry 190 random bits, so the lookup finds one row.
+-- Keys carry about 178 random bits (30 base62 characters), so the lookup finds one row.
 create index api_keys_secret_lookup on api_keys (secret_hash);
 alter table api_keys enable row level security;
 alter table api_keys force row level security;

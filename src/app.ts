@@ -66,7 +66,7 @@ export async function buildApp(config: Config, urls: AppDatabaseUrls, options: B
   await app.register(tenancyRoutes(new TenancyService(db, sessions, rateLimiter, config.signupRateLimitPerHour), auth));
   await app.register(membersRoutes(new MembersService(db, sessions, rateLimiter), auth));
   await app.register(apiKeysRoutes(apiKeys, auth));
-  await app.register(operatorsRoutes(new OperatorsService(db, signer, rateLimiter), auth));
+  await app.register(operatorsRoutes(new OperatorsService(db, signer, rateLimiter, { perMinute: config.loginRateLimitPerMinute }), auth));
 
   app.addHook('onClose', async () => {
     await apiKeys.close();

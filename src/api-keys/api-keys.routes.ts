@@ -10,7 +10,9 @@ export function apiKeysRoutes(service: ApiKeysService, auth: AuthHooks) {
   return async function routes(app: App): Promise<void> {
     // Only gestores manage keys; no API key scope is accepted on these routes.
     const gestor = auth.tenant({ roles: ['gestor'] });
-    app.addSchema(ApiKeySchema);
+    // No app.addSchema() here: registering a schema inside a route plugin makes
+    // Fastify rebuild this plugin's validator with its default Ajv options, which
+    // silently strip unknown fields instead of answering 422.
 
     app.post(
       '/api/tenants/atual/api-keys',

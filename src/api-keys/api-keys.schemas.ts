@@ -14,22 +14,20 @@ export const CreateApiKeyBody = Type.Object(
 );
 export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
 
-export const ApiKeySchema = Type.Object(
-  {
-    id: Uuid,
-    nome: Type.String(),
-    escopo: Type.String(),
-    prefix: Type.String({ description: 'The visible start of the key, enough to recognise it' }),
-    expira_em: NullableDateTime,
-    created_at: DateTime,
-    created_by: Type.Union([Uuid, Type.Null()]),
-    revoked_at: NullableDateTime,
-    last_used_at: NullableDateTime,
-    last_used_ip: Type.Union([Type.String(), Type.Null()]),
-    status: StringEnum(['active', 'revoked', 'expired']),
-  },
-  { $id: 'ApiKey' },
-);
+// No $id: inlined in each response rather than registered (see api-keys.routes.ts).
+export const ApiKeySchema = Type.Object({
+  id: Uuid,
+  nome: Type.String(),
+  escopo: Type.String(),
+  prefix: Type.String({ description: 'The visible start of the key, enough to recognise it' }),
+  expira_em: NullableDateTime,
+  created_at: DateTime,
+  created_by: Type.Union([Uuid, Type.Null()]),
+  revoked_at: NullableDateTime,
+  last_used_at: NullableDateTime,
+  last_used_ip: Type.Union([Type.String(), Type.Null()]),
+  status: StringEnum(['active', 'revoked', 'expired']),
+});
 export type ApiKey = Static<typeof ApiKeySchema>;
 
 export const CreatedApiKeySchema = Type.Composite([

@@ -78,6 +78,13 @@ export class ApiKeysService implements ApiKeyAuthenticator {
 
   async create(call: TenantCall, input: CreateApiKeyBody): Promise<ApiKey & { secret: string }> {
     const expiresAt = input.expira_em === undefined ? null : new Date(input.expira_em);
+    // The schema accepts any RFC 3339 date-time, including a leap second
+    // (23:59:60), which a JavaScript Date cannot hold: 422 rather than a 500.
+    if (expiresAt !== null && Number.isNaN(expiresAt.getTime())) {
+      throw new AppError(PlatformErrors['validation-failed'], '`expira_em` is not a date-time this server can store.', [
+        { pointer: '/expira_em', message: 'is not a representable date-time (leap seconds are not supported)' },
+      ]);
+    }
     if (expiresAt !== null && expiresAt.getTime() <= Date.now()) {
       throw new AppError(ApiKeyErrors['expiry-in-past'], '`expira_em` must be in the future.', [
         { pointer: '/expira_em', message: 'must be a date-time in the future' },

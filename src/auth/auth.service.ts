@@ -4,11 +4,11 @@ import { recordAudit } from '../audit/index.ts';
 import type { Database } from '../platform/db/database.ts';
 import type { RequestOrigin, Role } from '../platform/context.ts';
 import { AppError } from '../platform/http/errors.ts';
-import { DatabaseErrors } from '../platform/db/sqlstate.ts';
+import { DatabaseErrors, isPgError } from '../platform/db/sqlstate.ts';
 import type { RateLimiter } from '../platform/rate-limit.ts';
 import { AuthErrors } from './auth.errors.ts';
 import { LOCK_REFRESH_TOKEN, LOGIN_CANDIDATES, MARK_ROTATED, REVOKE_FAMILY } from './auth.sql.ts';
-import { parseOpaqueToken, sameHash } from './opaque-token.ts';
+import { parseOpaqueToken, sameHash, type ParsedOpaqueToken } from './opaque-token.ts';
 import { DECOY_HASH, verifyPassword } from './password.ts';
 import { REFRESH_TOKEN_PREFIX, type Session, type SessionIssuer } from './sessions.ts';
 
@@ -106,7 +106,18 @@ export class AuthService {
   async refresh(refreshToken: string, origin: RequestOrigin): Promise<Session> {
     const parsed = parseOpaqueToken(REFRESH_TOKEN_PREFIX, refreshToken);
     if (parsed === null) throw new AppError(AuthErrors['invalid-refresh-token']);
-    const outcome = await this.db.tenant.transaction({ tenantId: parsed.tenantId, userId: null }, async (tx) => {
+    const outcome = await this.rotate(parsed, origin).catch((error: unknown) => {
+      // A well-formed token naming an organisation that does not exist is just an unknown token.
+      if (isPgError(error) && error.code === 'TS404') return { kind: 'invalid' as const };
+      throw error;
+    });
+    if (outcome.kind === 'invalid') throw new AppError(AuthErrors['invalid-refresh-token']);
+    if (outcome.kind === 'reused') throw new AppError(AuthErrors['refresh-token-reused']);
+    return outcome.session;
+  }
+
+  private rotate(parsed: ParsedOpaqueToken, origin: RequestOrigin) {
+    return this.db.tenant.transaction({ tenantId: parsed.tenantId, userId: null }, async (tx) => {
       const { rows } = await tx.query<{
         id: string;
         family_id: string;
@@ -135,9 +146,6 @@ export class AuthService {
       const session = await this.sessions.issue(tx, { userId: row.user_id, role: row.role }, row.family_id);
       return { kind: 'rotated' as const, session };
     });
-    if (outcome.kind === 'invalid') throw new AppError(AuthErrors['invalid-refresh-token']);
-    if (outcome.kind === 'reused') throw new AppError(AuthErrors['refresh-token-reused']);
-    return outcome.session;
   }
 
   /** Revokes the refresh token's family. Unknown tokens are ignored: logout always succeeds. */

@@ -22,12 +22,20 @@ export interface TenantAccess {
   readonly scopes?: readonly string[];
 }
 
+/**
+ * The bearer credential. No credential at all (no header, another scheme such
+ * as Basic, or "Bearer" with nothing after it) is `unauthenticated`, as RFC
+ * 6750 §3.1 asks; a credential that is there but malformed is `invalid-token`.
+ */
 function bearerToken(request: FastifyRequest): string {
-  const header = request.headers.authorization;
-  if (header === undefined) throw new AppError(PlatformErrors.unauthenticated);
-  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(header);
-  if (!match?.[1]) throw new AppError(AuthErrors['invalid-token'], 'The Authorization header must be "Bearer <token>".');
-  return match[1];
+  const header = request.headers.authorization?.trim() ?? '';
+  const scheme = /^Bearer(?: +|$)/i.exec(header);
+  if (scheme === null || header.length === scheme[0].length) {
+    throw new AppError(PlatformErrors.unauthenticated, 'Send "Authorization: Bearer <token>" with an access token or an API key.');
+  }
+  const token = header.slice(scheme[0].length);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new AppError(AuthErrors['invalid-token'], 'The Authorization header must be "Bearer <token>".');
+  return token;
 }
 
 export class AuthHooks {

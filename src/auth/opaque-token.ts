@@ -34,7 +34,9 @@ export function parseOpaqueToken(prefix: string, token: string): ParsedOpaqueTok
   const body = token.slice(prefix.length + 1);
   if (!/^[A-Za-z0-9_-]{86}$/.test(body)) return null;
   const payload = Buffer.from(body, 'base64url');
-  if (payload.length !== 64) return null;
+  // The last character carries 2 bits and 4 padding bits; only the canonical
+  // spelling is accepted, so each token has exactly one written form.
+  if (payload.length !== 64 || payload.toString('base64url') !== body) return null;
   try {
     return {
       tenantId: stringifyUuid(payload.subarray(0, 16)),

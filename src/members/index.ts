@@ -1,2 +1,3 @@
 export { MembersService } from './members.service.ts';
 export { membersRoutes } from './members.routes.ts';
+export { MembersErrors } from './members.errors.ts';

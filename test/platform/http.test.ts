@@ -80,6 +80,13 @@ describe('HTTP transport', () => {
     assert.deepEqual(pointers, ['/colour', '/email', '/nome', '/plano', '/senha', '/slug']);
   });
 
+  test('a 401 carries WWW-Authenticate (RFC 6750)', async () => {
+    const missing = await app.request({ method: 'GET', url: '/api/tenants/atual' });
+    assert.equal(missing.headers['www-authenticate'], 'Bearer realm="tessera"');
+    const bad = await app.request({ method: 'GET', url: '/api/tenants/atual', token: 'not.a.jwt' });
+    assert.equal(bad.headers['www-authenticate'], 'Bearer realm="tessera", error="invalid_token"');
+  });
+
   test('an unknown route is a 404 problem', async () => {
     assertProblem(await app.request({ method: 'GET', url: '/api/nothing-here' }), 404, 'not-found');
   });
@@ -157,5 +164,25 @@ describe('HTTP transport', () => {
     for (const sensitive of ['super secret password 123', owner.token, owner.refreshToken, secret]) {
       assert.ok(!logs.includes(sensitive), 'a secret leaked into the logs');
     }
+  });
+});
+
+describe('validation rules inside plugins', () => {
+  test('a plugin that adds a shared schema keeps strict validation (unknown fields refused, all errors listed)', async () => {
+    const { createHttpServer } = await import('../../src/platform/http/server.ts');
+    const server = await createHttpServer({ logLevel: 'silent', bodyLimitBytes: 10_000, trustProxy: false });
+    await server.register(async (plugin) => {
+      plugin.addSchema({ $id: 'PluginThing', type: 'object', properties: { a: { type: 'string' } } });
+      plugin.post(
+        '/thing',
+        { schema: { body: { type: 'object', properties: { n: { type: 'integer' }, s: { type: 'string' } }, required: ['n', 's'], additionalProperties: false } } },
+        async () => ({ ok: true }),
+      );
+    });
+    const response = await server.inject({ method: 'POST', url: '/thing', payload: { n: '5', extra: 1 } });
+    assert.equal(response.statusCode, 422);
+    const pointers = (response.json().errors as { pointer: string }[]).map((error) => error.pointer).sort();
+    assert.deepEqual(pointers, ['/extra', '/n', '/s']);
+    await server.close();
   });
 });

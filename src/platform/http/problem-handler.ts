@@ -85,6 +85,11 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     ...error.extensions,
   };
   if (error.errors.length > 0) body.errors = error.errors;
+  // RFC 6750 §3: a 401 names the scheme, and why a presented token failed.
+  if (definition.status === 401) {
+    const failed = ['invalid-token', 'token-expired', 'invalid-api-key', 'api-key-revoked', 'api-key-expired', 'membership-changed'];
+    reply.header('www-authenticate', failed.includes(definition.code) ? 'Bearer realm="tessera", error="invalid_token"' : 'Bearer realm="tessera"');
+  }
   const retryAfter = error.extensions.retry_after;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(definition.status).type('application/problem+json').serializer(JSON.stringify).send(body);

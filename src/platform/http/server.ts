@@ -10,7 +10,7 @@ import { newId } from '../ids.ts';
 import { errorCatalogue, findError } from './errors.ts';
 import { registerProblemHandler } from './problem-handler.ts';
 import { Problem } from './schemas.ts';
-import { validatorCompiler } from './validators.ts';
+import { buildValidator } from './validators.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -60,6 +60,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
     },
+    schemaController: { compilersFactory: { buildValidator } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -74,7 +75,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  app.setValidatorCompiler(validatorCompiler);
   // JSON only: without this, text/plain bodies would reach the validators as strings.
   app.removeContentTypeParser('text/plain');
   registerProblemHandler(app);
