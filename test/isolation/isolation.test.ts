@@ -1,0 +1,133 @@
+// Two organisations with one of everything. Every route that takes an id,
+// called by organisation A with B's ids, answers 404 and changes nothing in B;
+// every listing A can call shows nothing of B. Routes are enumerated from the
+// running server, so a new route with an id fails here until it is covered,
+// and a new listing is checked automatically.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { AdminDb, addMember, createApiKey, freshEmail, invite } from '../members/helpers.ts';
+import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
+
+interface Organisation {
+  owner: SignedUp;
+  memberId: string;
+  memberEmail: string;
+  invitationId: string;
+  apiKey: string;
+  apiKeyId: string;
+  revokedKeyId: string;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** How to call each tenant route that takes an id, with the other organisation's id. */
+const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: unknown }> = {
+  'PATCH /api/tenants/atual/members/:id': (other) => ({ url: `/api/tenants/atual/members/${other.memberId}`, body: { role: 'gestor' } }),
+  'DELETE /api/tenants/atual/members/:id': (other) => ({ url: `/api/tenants/atual/members/${other.memberId}` }),
+  'DELETE /api/tenants/atual/invitations/:id': (other) => ({ url: `/api/tenants/atual/invitations/${other.invitationId}` }),
+  'GET /api/tenants/atual/api-keys/:id': (other) => ({ url: `/api/tenants/atual/api-keys/${other.apiKeyId}` }),
+  'POST /api/tenants/atual/api-keys/:id/revogar': (other) => ({ url: `/api/tenants/atual/api-keys/${other.apiKeyId}/revogar` }),
+  'GET /api/tenants/atual/api-keys/:id/usage': (other) => ({ url: `/api/tenants/atual/api-keys/${other.revokedKeyId}/usage` }),
+};
+
+/** Routes with parameters that are not tenant data: platform documents and the operators' directory. */
+const NOT_TENANT_SCOPED = /^(GET \/docs|GET \/problems\/|[A-Z]+ \/api\/admin\/)/;
+
+describe('tenant isolation across every route', () => {
+  let app: TestApp;
+  let admin: AdminDb;
+  let a: Organisation;
+  let b: Organisation;
+
+  async function organisation(): Promise<Organisation> {
+    const owner = await signup(app);
+    const member = await addMember(app, owner, 'cliente');
+    const pending = await invite(app, owner, freshEmail('pending'));
+    const apiKey = await createApiKey(app, owner);
+    const keys = await app.request({ method: 'GET', url: '/api/tenants/atual/api-keys', token: owner.token });
+    const apiKeyId = keys.json().data[0].id as string;
+    await app.request({ method: 'GET', url: '/api/tenants/atual', token: apiKey });
+    const revoked = await app.request({ method: 'POST', url: '/api/tenants/atual/api-keys', token: owner.token, body: { nome: 'old', escopo: 'read-only' } });
+    const revokedKeyId = revoked.json().id as string;
+    await app.request({ method: 'POST', url: `/api/tenants/atual/api-keys/${revokedKeyId}/revogar`, token: owner.token });
+    return { owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId };
+  }
+
+  before(async () => {
+    app = await startTestApp({ TESSERA_TRUST_PROXY: 'true' });
+    admin = await AdminDb.connect(app);
+    a = await organisation();
+    b = await organisation();
+  });
+  after(async () => {
+    await admin.close();
+    await app.stop();
+  });
+
+  function routes(): string[] {
+    return app.app.registeredRoutes.map((route) => `${route.method} ${route.url}`);
+  }
+
+  test('every tenant route that takes an id is covered by this suite', () => {
+    const withIds = routes().filter((route) => route.includes('/:') && !NOT_TENANT_SCOPED.test(route));
+    assert.deepEqual(withIds.filter((route) => !(route in ID_ROUTES)), [], 'add the new routes to ID_ROUTES');
+    assert.ok(withIds.length >= Object.keys(ID_ROUTES).length);
+  });
+
+  test("another organisation's ids answer 404 on every route and change nothing there", async () => {
+    const snapshot = async () =>
+      (
+        await admin.query(
+          `select (select jsonb_agg(u order by u.id) from users u where tenant_id = $1) as users,
+                  (select jsonb_agg(jsonb_build_object('id', k.id, 'revoked_at', k.revoked_at) order by k.id) from api_keys k where tenant_id = $1) as keys,
+                  (select jsonb_agg(jsonb_build_object('id', i.id, 'revoked_at', i.revoked_at) order by i.id) from invitations i where tenant_id = $1) as invitations`,
+          [b.owner.tenantId],
+        )
+      ).rows[0];
+    const before = await snapshot();
+    for (const [route, call] of Object.entries(ID_ROUTES)) {
+      const method = route.split(' ')[0] as Method;
+      const { url, body } = call(b);
+      const response = await app.request({ method, url, token: a.owner.token, ...(body === undefined ? {} : { body }) });
+      assert.equal(response.statusCode, 404, `${route}: ${response.body}`);
+      assert.equal(response.json().type, '/problems/not-found', route);
+    }
+    assert.deepEqual(await snapshot(), before, "B's rows are untouched");
+    const stillWorks = await app.request({ method: 'GET', url: '/api/tenants/atual', token: b.apiKey });
+    assert.equal(stillWorks.statusCode, 200);
+    assert.equal(stillWorks.json().id, b.owner.tenantId);
+  });
+
+  test("no listing shows another organisation's rows, for members and API keys", async () => {
+    const foreign = [b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
+    const listings = routes().filter((route) => route.startsWith('GET /api/') && !route.includes(':') && !route.startsWith('GET /api/admin/'));
+    assert.ok(listings.length >= 4, listings.join(', '));
+    for (const route of listings) {
+      const url = route.slice(4);
+      for (const token of [a.owner.token, a.apiKey]) {
+        const response = await app.request({ method: 'GET', url, token });
+        assert.ok(response.statusCode === 200 || response.statusCode === 403, `${route}: ${response.statusCode}`);
+        for (const value of foreign) assert.ok(!response.body.includes(value), `${route} shows ${value} of another organisation`);
+      }
+    }
+    // And A's own data is there: the checks above are not vacuous.
+    const members = await app.request({ method: 'GET', url: '/api/tenants/atual/members', token: a.owner.token });
+    assert.ok(members.body.includes(a.memberId));
+  });
+
+  test("changing one organisation leaves the other's untouched", async () => {
+    const patched = await app.request({ method: 'PATCH', url: '/api/tenants/atual', token: a.owner.token, body: { nome: 'Only A' } });
+    assert.equal(patched.statusCode, 200);
+    const other = await app.request({ method: 'GET', url: '/api/tenants/atual', token: b.owner.token });
+    assert.notEqual(other.json().nome, 'Only A');
+  });
+
+  test("a credential of one organisation never reads another's, whatever it claims", async () => {
+    // The tenant comes only from the verified credential: ids in the path or body cannot select it.
+    const response = await app.request({ method: 'GET', url: `/api/tenants/atual?tenant_id=${b.owner.tenantId}`, token: a.owner.token });
+    assert.ok(response.statusCode === 200 || response.statusCode === 422);
+    if (response.statusCode === 200) assert.equal(response.json().id, a.owner.tenantId);
+    const header = await app.request({ method: 'GET', url: '/api/tenants/atual', token: a.apiKey, headers: { 'x-tenant-id': b.owner.tenantId } });
+    assert.equal(header.json().id, a.owner.tenantId);
+  });
+});
