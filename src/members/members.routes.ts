@@ -18,17 +18,18 @@ const noContent = (description: string) => ({ type: 'null', description }) as co
 
 export function membersRoutes(service: MembersService, auth: AuthHooks) {
   return async function routes(app: App): Promise<void> {
-    // Members and invitations are managed by people only: no API key scope is accepted.
-    const anyMember = auth.tenant();
+    // Members and invitations belong to gestores only: the product documentation
+    // gives a cliente "no access to billing or other members", and no API key
+    // scope is accepted.
     const gestor = auth.tenant({ roles: ['gestor'] });
 
     app.get(
       '/api/tenants/atual/members',
       {
-        onRequest: anyMember,
+        onRequest: gestor,
         schema: {
           tags: ['members'],
-          summary: "The organisation's members (any member)",
+          summary: "The organisation's members (gestor)",
           security,
           response: { 200: MemberListSchema, ...problemResponses(401, 403) },
         },

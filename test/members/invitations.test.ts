@@ -161,7 +161,7 @@ describe('invitations', () => {
     const current = await app.request({ method: 'GET', url: '/api/tenants/atual', token: body.token });
     assert.equal(current.statusCode, 200, current.body);
     assert.deepEqual(current.json(), body.tenant);
-    const members = await app.request({ method: 'GET', url: '/api/tenants/atual/members', token: body.token });
+    const members = await app.request({ method: 'GET', url: '/api/tenants/atual/members', token: owner.token });
     assert.deepEqual(members.json().data.map((m: { id: string }) => m.id), [owner.userId, body.user.id]);
     const asCliente = await app.request({ method: 'GET', url: '/api/tenants/atual/invitations', token: body.token });
     assert.equal(asCliente.statusCode, 403);
