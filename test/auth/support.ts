@@ -1,6 +1,5 @@
 // Helpers shared by the sign-in and API key tests (not a test file itself).
 import assert from 'node:assert/strict';
-import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import type { TestApp } from '../helpers/test-app.ts';
 
@@ -19,15 +18,7 @@ export async function adminQuery<R extends pg.QueryResultRow = Record<string, un
   }
 }
 
-/** Asserts an RFC 9457 problem response of the given status and /problems/{code} type. */
-export function assertProblem(response: LightMyRequestResponse, status: number, code: string): Record<string, unknown> {
-  assert.equal(response.statusCode, status, response.body);
-  assert.equal(response.headers['content-type'], 'application/problem+json');
-  const body = response.json();
-  assert.equal(body.type, `/problems/${code}`, response.body);
-  assert.equal(body.status, status);
-  return body;
-}
+export { assertProblem } from '../helpers/problem.ts';
 
 /** The decoded header and payload of a compact JWS, without verifying it. */
 export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signature: string } {

@@ -4,17 +4,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { assertProblem } from '../helpers/problem.ts';
 import { signup, startTestApp, type TestApp } from '../helpers/test-app.ts';
-
-function assertProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): Record<string, unknown> }, status: number, code: string) {
-  assert.equal(response.statusCode, status);
-  assert.equal(response.headers['content-type'], 'application/problem+json');
-  const body = response.json();
-  assert.equal(body.type, `/problems/${code}`);
-  assert.equal(body.status, status);
-  assert.equal(typeof body.title, 'string');
-  assert.equal(typeof body.detail, 'string');
-}
 
 describe('HTTP transport', () => {
   let app: TestApp;
