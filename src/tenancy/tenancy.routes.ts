@@ -2,7 +2,7 @@ import { tenantCallOf, type AuthHooks } from '../auth/index.ts';
 import type { App } from '../platform/http/server.ts';
 import { problemResponses } from '../platform/http/schemas.ts';
 import { READ_SCOPES } from './access.ts';
-import { PatchTenantBody, SignupBody, SignupResponse, TenantSchema } from './tenancy.schemas.ts';
+import { PatchSettingsBody, PatchTenantBody, SettingsSchema, SignupBody, SignupResponse, TenantSchema } from './tenancy.schemas.ts';
 import type { TenancyService } from './tenancy.service.ts';
 
 export function tenancyRoutes(service: TenancyService, auth: AuthHooks) {
@@ -53,6 +53,35 @@ export function tenancyRoutes(service: TenancyService, auth: AuthHooks) {
         },
       },
       async (request) => service.update(tenantCallOf(request), request.body),
+    );
+
+    app.get(
+      '/api/tenants/atual/settings',
+      {
+        onRequest: auth.tenant({ scopes: READ_SCOPES }),
+        schema: {
+          tags: ['organisations'],
+          summary: "The organisation's settings: time zone, locale, currency",
+          security: [{ bearer: [] }],
+          response: { 200: SettingsSchema, ...problemResponses(401, 403) },
+        },
+      },
+      async (request) => service.settings(tenantCallOf(request)),
+    );
+
+    app.patch(
+      '/api/tenants/atual/settings',
+      {
+        onRequest: auth.tenant({ roles: ['gestor'] }),
+        schema: {
+          tags: ['organisations'],
+          summary: "Change the organisation's settings (gestor)",
+          security: [{ bearer: [] }],
+          body: PatchSettingsBody,
+          response: { 200: SettingsSchema, ...problemResponses(401, 403, 422) },
+        },
+      },
+      async (request) => service.updateSettings(tenantCallOf(request), request.body),
     );
   };
 }

