@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiKeysService, apiKeysRoutes } from './api-keys/index.ts';
 import { AuthHooks, AuthService, authRoutes, resolveSigningKey, SessionIssuer, TokenSigner } from './auth/index.ts';
 import type { Config } from './config.ts';
+import { EntityTypesService, entityTypesRoutes } from './entities/index.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { MembersService, membersRoutes } from './members/index.ts';
 import { OperatorsService, operatorsRoutes } from './operators/index.ts';
@@ -66,6 +67,7 @@ export async function buildApp(config: Config, urls: AppDatabaseUrls, options: B
   await app.register(tenancyRoutes(new TenancyService(db, sessions, rateLimiter, config.signupRateLimitPerHour), auth));
   await app.register(membersRoutes(new MembersService(db, sessions, rateLimiter), auth));
   await app.register(apiKeysRoutes(apiKeys, auth));
+  await app.register(entityTypesRoutes(new EntityTypesService(db), auth));
   await app.register(operatorsRoutes(new OperatorsService(db, signer, rateLimiter, { perMinute: config.loginRateLimitPerMinute }), auth));
 
   app.addHook('onClose', async () => {

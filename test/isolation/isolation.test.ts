@@ -16,7 +16,10 @@ interface Organisation {
   apiKey: string;
   apiKeyId: string;
   revokedKeyId: string;
+  entityTypeKey: string;
 }
+
+let organisations = 0;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -28,6 +31,12 @@ const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: u
   'GET /api/tenants/atual/api-keys/:id': (other) => ({ url: `/api/tenants/atual/api-keys/${other.apiKeyId}` }),
   'POST /api/tenants/atual/api-keys/:id/revogar': (other) => ({ url: `/api/tenants/atual/api-keys/${other.apiKeyId}/revogar` }),
   'GET /api/tenants/atual/api-keys/:id/usage': (other) => ({ url: `/api/tenants/atual/api-keys/${other.revokedKeyId}/usage` }),
+  // Entity types are addressed by key: each organisation has one whose key the other lacks.
+  'GET /api/entity-types/:key': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}` }),
+  'PATCH /api/entity-types/:key': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}`, body: { label: 'Changed' } }),
+  'POST /api/entity-types/:key/fields': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/fields`, body: { key: 'x', type: 'text' } }),
+  'GET /api/entity-types/:key/versions': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/versions` }),
+  'POST /api/entity-types/:key/rollback': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/rollback`, body: { to_version: 1 } }),
 };
 
 /** Routes with parameters that are not tenant data: platform documents and the operators' directory. */
@@ -50,7 +59,16 @@ describe('tenant isolation across every route', () => {
     const revoked = await app.request({ method: 'POST', url: '/api/tenants/atual/api-keys', token: owner.token, body: { nome: 'old', escopo: 'read-only' } });
     const revokedKeyId = revoked.json().id as string;
     await app.request({ method: 'POST', url: `/api/tenants/atual/api-keys/${revokedKeyId}/revogar`, token: owner.token });
-    return { owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId };
+    organisations += 1;
+    const entityTypeKey = `isolated_${organisations}`;
+    const created = await app.request({
+      method: 'POST',
+      url: '/api/entity-types',
+      token: owner.token,
+      body: { key: entityTypeKey, label: 'Isolated', fields: [{ key: 'title', type: 'text' }] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    return { owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId, entityTypeKey };
   }
 
   before(async () => {
@@ -80,7 +98,8 @@ describe('tenant isolation across every route', () => {
         await admin.query(
           `select (select jsonb_agg(u order by u.id) from users u where tenant_id = $1) as users,
                   (select jsonb_agg(jsonb_build_object('id', k.id, 'revoked_at', k.revoked_at) order by k.id) from api_keys k where tenant_id = $1) as keys,
-                  (select jsonb_agg(jsonb_build_object('id', i.id, 'revoked_at', i.revoked_at) order by i.id) from invitations i where tenant_id = $1) as invitations`,
+                  (select jsonb_agg(jsonb_build_object('id', i.id, 'revoked_at', i.revoked_at) order by i.id) from invitations i where tenant_id = $1) as invitations,
+                  (select jsonb_agg(v order by v.type_key, v.version) from entity_type_versions v where tenant_id = $1) as entity_type_versions`,
           [b.owner.tenantId],
         )
       ).rows[0];
@@ -99,7 +118,7 @@ describe('tenant isolation across every route', () => {
   });
 
   test("no listing shows another organisation's rows, for members and API keys", async () => {
-    const foreign = [b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
+    const foreign = [b.entityTypeKey, b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
     const listings = routes().filter((route) => route.startsWith('GET /api/') && !route.includes(':') && !route.startsWith('GET /api/admin/'));
     assert.ok(listings.length >= 4, listings.join(', '));
     for (const route of listings) {

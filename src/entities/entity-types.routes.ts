@@ -1,0 +1,134 @@
+import { tenantCallOf, type AuthHooks } from '../auth/index.ts';
+import type { App } from '../platform/http/server.ts';
+import { problemResponses } from '../platform/http/schemas.ts';
+import {
+  AddFieldBody,
+  CreateEntityTypeBody,
+  EntityTypeListSchema,
+  EntityTypeSchema,
+  KeyParams,
+  PatchEntityTypeBody,
+  RollbackBody,
+  VersionListSchema,
+  VersionsQuery,
+} from './entity-types.schemas.ts';
+import type { EntityTypesService } from './entity-types.service.ts';
+
+const security = [{ bearer: [] }];
+const tags = ['entity-types'];
+
+// Reading the registry is for every member and for data-reading API keys
+// (agents and integrations need the model to read records); changing it is
+// for gestores only, never for a key (src/api-keys/core/scopes.ts).
+const READ_SCOPES = ['agentes', 'read-only', 'read-write'];
+
+export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) {
+  return async function routes(app: App): Promise<void> {
+    const gestor = auth.tenant({ roles: ['gestor'] });
+    const reader = auth.tenant({ scopes: READ_SCOPES });
+    // No app.addSchema() here (see api-keys.routes.ts).
+
+    app.post(
+      '/api/entity-types',
+      {
+        onRequest: gestor,
+        schema: {
+          tags,
+          summary: 'Create an entity type (gestor)',
+          description: 'Answers the type at version 1. Every problem in the definition is reported at once in `errors` (422); a key already used in this organisation is 409.',
+          security,
+          body: CreateEntityTypeBody,
+          response: { 201: EntityTypeSchema, ...problemResponses(401, 403, 409, 422) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await service.create(tenantCallOf(request), request.body)),
+    );
+
+    app.get(
+      '/api/entity-types',
+      {
+        onRequest: reader,
+        schema: { tags, summary: "The organisation's entity types, current versions, by key", security, response: { 200: EntityTypeListSchema, ...problemResponses(401, 403) } },
+      },
+      async (request) => ({ data: await service.list(tenantCallOf(request)) }),
+    );
+
+    app.get(
+      '/api/entity-types/:key',
+      {
+        onRequest: reader,
+        schema: { tags, summary: 'One entity type, at its current version', security, params: KeyParams, response: { 200: EntityTypeSchema, ...problemResponses(401, 403, 404) } },
+      },
+      async (request) => service.get(tenantCallOf(request), request.params.key),
+    );
+
+    app.patch(
+      '/api/entity-types/:key',
+      {
+        onRequest: gestor,
+        schema: {
+          tags,
+          summary: 'Change an entity type (gestor): creates the next version',
+          description: 'A change that changes nothing creates no version and answers the type as it is.',
+          security,
+          params: KeyParams,
+          body: PatchEntityTypeBody,
+          response: { 200: EntityTypeSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request) => service.update(tenantCallOf(request), request.params.key, request.body),
+    );
+
+    app.post(
+      '/api/entity-types/:key/fields',
+      {
+        onRequest: gestor,
+        schema: {
+          tags,
+          summary: 'Add one field to an entity type (gestor): creates the next version',
+          description: 'Errors point into the field sent (`/values`, `/key`).',
+          security,
+          params: KeyParams,
+          body: AddFieldBody,
+          response: { 201: EntityTypeSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await service.addField(tenantCallOf(request), request.params.key, request.body)),
+    );
+
+    app.get(
+      '/api/entity-types/:key/versions',
+      {
+        onRequest: reader,
+        schema: {
+          tags,
+          summary: 'Every version of an entity type, oldest first, with author, time, kind of change and diff',
+          description: '`?include=definition` adds each version\'s full definition.',
+          security,
+          params: KeyParams,
+          querystring: VersionsQuery,
+          response: { 200: VersionListSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request) => ({ data: await service.versions(tenantCallOf(request), request.params.key, request.query.include === 'definition') }),
+    );
+
+    app.post(
+      '/api/entity-types/:key/rollback',
+      {
+        onRequest: gestor,
+        schema: {
+          tags,
+          summary: 'Make an earlier version current again (gestor)',
+          description:
+            'Appends a new version whose definition equals `to_version`\'s (history is never rewritten). An unknown `to_version` is 422; rolling back to a definition equal to the current one creates no version.',
+          security,
+          params: KeyParams,
+          body: RollbackBody,
+          response: { 200: EntityTypeSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request) => service.rollback(tenantCallOf(request), request.params.key, request.body.to_version),
+    );
+  };
+}
