@@ -20,7 +20,8 @@ const ISSUE_EXAMPLE = {
   ],
 };
 
-const RULE = { key: 'closed_after_opened', message: 'closed_at must not be before opened_at', condition: { and: [{ field: 'closed_at', op: 'gte', value: { field: 'opened_at' } }] } };
+// Over the issue example's own fields, so it type-checks against the type.
+const RULE = { key: 'p1_responds_fast', message: 'p1 incidents must be answered within 60 minutes', condition: { or: [{ field: 'priority', op: 'neq', value: 'p1' }, { field: 'minutes_to_respond', op: 'lte', value: 60 }] } };
 
 const ASSET = { key: 'asset', label: 'Asset', fields: [{ key: 'tag', type: 'text', unique: true }] };
 
@@ -356,5 +357,54 @@ describe('entity types', () => {
       ['INSERT', 'SELECT'],
     );
     assert.ok(!rows.some((row) => row.privilege === 'DELETE'));
+  });
+});
+
+describe('type-level rules use the condition language', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp();
+  });
+  after(async () => {
+    await app.stop();
+  });
+
+  test('a rule over the type\'s fields is accepted; a wrong field or operator is 422 with its pointer', async () => {
+    const owner = await signup(app);
+    const fields = [
+      { key: 'opened_at', type: 'datetime' },
+      { key: 'closed_at', type: 'datetime' },
+      { key: 'priority', type: 'enum', values: ['p1', 'p2'] },
+    ];
+    const good = await app.request({
+      method: 'POST',
+      url: '/api/entity-types',
+      token: owner.token,
+      body: {
+        key: 'ticket',
+        label: 'Ticket',
+        fields,
+        rules: [{ key: 'closed_after_opened', message: 'closed_at must not precede opened_at', condition: { or: [{ field: 'closed_at', op: 'is_null' }, { field: 'closed_at', op: 'gte', value: { field: 'opened_at' } }] } }],
+      },
+    });
+    assert.equal(good.statusCode, 201, good.body);
+    const bad = await app.request({
+      method: 'POST',
+      url: '/api/entity-types',
+      token: owner.token,
+      body: {
+        key: 'ticket_bad',
+        label: 'Ticket',
+        fields,
+        rules: [
+          { key: 'r1', message: 'm', condition: { field: 'closd_at', op: 'gte', value: { field: 'opened_at' } } },
+          { key: 'r2', message: 'm', condition: { field: 'priority', op: 'starts_with', value: 'p' } },
+        ],
+      },
+    });
+    assert.equal(bad.statusCode, 422, bad.body);
+    const pointers = bad.json().errors.map((error: { pointer: string }) => error.pointer);
+    assert.ok(pointers.some((pointer: string) => pointer.startsWith('/rules/0/condition')), pointers.join());
+    assert.ok(pointers.some((pointer: string) => pointer.startsWith('/rules/1/condition')), pointers.join());
   });
 });

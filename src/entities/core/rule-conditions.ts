@@ -1,20 +1,19 @@
 // Type-level rules are condition trees in the shared condition language
-// (src/conditions, written in parallel). parseDefinition checks only their
-// shape ({ key, message, condition: object }, keys unique).
+// (src/conditions): the same parser and type-checker the query engine and
+// workflow guards use, so a rule that saves here means the same thing there.
+import { compileCondition } from '../../conditions/index.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import type { EntityTypeDefinition, RegistrySnapshot } from './definitions.ts';
 
 /**
  * Type-checks each rule's condition against the definition and the registry,
  * answering problems with pointers such as `/rules/0/condition/and/1/field`.
- *
- * Placeholder: returns [] until src/conditions lands; then it is wired to its
- * parse/type-check function here, and the service (which already calls this
- * after parseDefinition, on create, patch and field addition)
- * refuses definitions whose rules do not type-check.
  */
 export function checkRuleConditions(definition: EntityTypeDefinition, registry: RegistrySnapshot): FieldError[] {
-  void definition;
-  void registry;
-  return [];
+  const errors: FieldError[] = [];
+  (definition.rules ?? []).forEach((rule, index) => {
+    const compiled = compileCondition(rule.condition, definition.key, registry, { pointerPrefix: `/rules/${index}/condition` });
+    if (!compiled.ok) errors.push(...compiled.errors);
+  });
+  return errors;
 }
