@@ -27,10 +27,12 @@ export const Problem = Type.Object(
   { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 
-/** Error responses every authenticated route can give, for the OpenAPI description. */
+/** Error responses a route can give, for the OpenAPI description: problem documents (RFC 9457). */
 export function problemResponses(...statuses: number[]): Record<number, unknown> {
   const responses: Record<number, unknown> = {};
-  for (const status of statuses) responses[status] = Type.Ref('Problem');
+  for (const status of statuses) {
+    responses[status] = { description: 'Problem details', content: { 'application/problem+json': { schema: Type.Ref('Problem') } } };
+  }
   return responses;
 }
 
