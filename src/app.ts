@@ -13,6 +13,7 @@ import { Database } from './platform/db/database.ts';
 import { createHttpServer, type App } from './platform/http/server.ts';
 import { loadOrCreateSecretFile } from './platform/secrets.ts';
 import { RateLimiter } from './platform/rate-limit.ts';
+import { RecordsService, recordsRoutes } from './records/index.ts';
 import { MemberSchema, TenancyService, tenancyRoutes, TenantSchema } from './tenancy/index.ts';
 
 export interface AppDatabaseUrls {
@@ -68,6 +69,7 @@ export async function buildApp(config: Config, urls: AppDatabaseUrls, options: B
   await app.register(membersRoutes(new MembersService(db, sessions, rateLimiter), auth));
   await app.register(apiKeysRoutes(apiKeys, auth));
   await app.register(entityTypesRoutes(new EntityTypesService(db), auth));
+  await app.register(recordsRoutes(new RecordsService(db), auth));
   await app.register(operatorsRoutes(new OperatorsService(db, signer, rateLimiter, { perMinute: config.loginRateLimitPerMinute }), auth));
 
   app.addHook('onClose', async () => {

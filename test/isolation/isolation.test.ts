@@ -17,7 +17,11 @@ interface Organisation {
   apiKeyId: string;
   revokedKeyId: string;
   entityTypeKey: string;
+  /** A record of RECORD_TYPE, a type key both organisations define, so record ids are what is tested. */
+  recordId: string;
 }
+
+const RECORD_TYPE = 'shared_asset';
 
 let organisations = 0;
 
@@ -37,6 +41,14 @@ const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: u
   'POST /api/entity-types/:key/fields': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/fields`, body: { key: 'x', type: 'text' } }),
   'GET /api/entity-types/:key/versions': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/versions` }),
   'POST /api/entity-types/:key/rollback': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/rollback`, body: { to_version: 1 } }),
+  // Records: by the other organisation's record id under a type key both have...
+  'GET /api/records/:type/:id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}` }),
+  'PATCH /api/records/:type/:id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}`, body: { title: 'Changed' } }),
+  'DELETE /api/records/:type/:id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}` }),
+  // ...and by a type key only the other organisation has.
+  'POST /api/records/:type': (other) => ({ url: `/api/records/${other.entityTypeKey}`, body: { title: 'x' } }),
+  'GET /api/records/:type': (other) => ({ url: `/api/records/${other.entityTypeKey}` }),
+  'POST /api/records/:type/bulk': (other) => ({ url: `/api/records/${other.entityTypeKey}/bulk`, body: { records: [{ title: 'x' }] } }),
 };
 
 /** Routes with parameters that are not tenant data: platform documents and the operators' directory. */
@@ -68,7 +80,12 @@ describe('tenant isolation across every route', () => {
       body: { key: entityTypeKey, label: 'Isolated', fields: [{ key: 'title', type: 'text' }] },
     });
     assert.equal(created.statusCode, 201, created.body);
-    return { owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId, entityTypeKey };
+    const shared = await app.request({ method: 'POST', url: '/api/entity-types', token: owner.token, body: { key: RECORD_TYPE, label: 'Asset', fields: [{ key: 'title', type: 'text' }] } });
+    assert.equal(shared.statusCode, 201, shared.body);
+    const record = await app.request({ method: 'POST', url: `/api/records/${RECORD_TYPE}`, token: owner.token, body: { title: 'Mine' } });
+    assert.equal(record.statusCode, 201, record.body);
+    const recordId = record.json().id as string;
+    return { owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId, entityTypeKey, recordId };
   }
 
   before(async () => {
@@ -99,7 +116,8 @@ describe('tenant isolation across every route', () => {
           `select (select jsonb_agg(u order by u.id) from users u where tenant_id = $1) as users,
                   (select jsonb_agg(jsonb_build_object('id', k.id, 'revoked_at', k.revoked_at) order by k.id) from api_keys k where tenant_id = $1) as keys,
                   (select jsonb_agg(jsonb_build_object('id', i.id, 'revoked_at', i.revoked_at) order by i.id) from invitations i where tenant_id = $1) as invitations,
-                  (select jsonb_agg(v order by v.type_key, v.version) from entity_type_versions v where tenant_id = $1) as entity_type_versions`,
+                  (select jsonb_agg(v order by v.type_key, v.version) from entity_type_versions v where tenant_id = $1) as entity_type_versions,
+                  (select jsonb_agg(r order by r.id) from records r where tenant_id = $1) as records`,
           [b.owner.tenantId],
         )
       ).rows[0];

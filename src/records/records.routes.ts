@@ -1,0 +1,151 @@
+import { tenantCallOf, type AuthHooks } from '../auth/index.ts';
+import type { App } from '../platform/http/server.ts';
+import { problemResponses } from '../platform/http/schemas.ts';
+import { etagOf } from './core/etag.ts';
+import { BulkBody, BulkResultSchema, GetQuery, ListQuery, RecordBody, RecordListSchema, RecordParams, RecordSchema, TypeParams } from './records.schemas.ts';
+import type { RecordsService } from './records.service.ts';
+
+const security = [{ bearer: [] }];
+const tags = ['records'];
+
+// Every member works with records (per-type access rules come with the
+// access step of #4). API keys: agents and integrations write, read-only reads.
+const READ_SCOPES = ['agentes', 'read-only', 'read-write'];
+const WRITE_SCOPES = ['agentes', 'read-write'];
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+export function recordsRoutes(service: RecordsService, auth: AuthHooks) {
+  return async function routes(app: App): Promise<void> {
+    const reader = auth.tenant({ scopes: READ_SCOPES });
+    const writer = auth.tenant({ scopes: WRITE_SCOPES });
+    // No app.addSchema() here (see api-keys.routes.ts).
+
+    app.post(
+      '/api/records/:type',
+      {
+        onRequest: writer,
+        schema: {
+          tags,
+          summary: 'Create a record of a type',
+          description:
+            'The field values as a flat object. Answers 201 with the record and its `ETag`. Every problem (unknown field, wrong type, missing required, value not allowed, reference to a record that does not exist in this organisation, user who is not a member) is reported at once in `errors` (422). An unknown type is 404.',
+          security,
+          params: TypeParams,
+          body: RecordBody,
+          response: { 201: RecordSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { record, version } = await service.create(tenantCallOf(request), request.params.type, request.body);
+        return reply.code(201).header('etag', etagOf(version)).send(record);
+      },
+    );
+
+    app.post(
+      '/api/records/:type/bulk',
+      {
+        onRequest: writer,
+        schema: {
+          tags,
+          summary: 'Create up to 1,000 records of a type in one request',
+          description:
+            'Answers 200 with one result per item, by index: `{ index, status: 201, id }` or `{ index, status: 422, errors }`. Valid items are committed together in one transaction; invalid ones are reported and not created.',
+          security,
+          params: TypeParams,
+          body: BulkBody,
+          response: { 200: BulkResultSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request) => service.bulkCreate(tenantCallOf(request), request.params.type, request.body.records),
+    );
+
+    app.get(
+      '/api/records/:type',
+      {
+        onRequest: reader,
+        schema: {
+          tags,
+          summary: 'List records of a type, a page at a time',
+          description:
+            'Keyset pagination: `limit` (1 to 200, default 50) and the previous page\'s `next_cursor` as `cursor`. `sort`: `id` (creation order, default), `created_at`, `updated_at`; a leading `-` sorts descending. `filter[<field>]=<value>` keeps records whose field equals the value (multi_enum and references: contains it); several filters all apply.',
+          security,
+          params: TypeParams,
+          querystring: ListQuery,
+          response: { 200: RecordListSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request) => service.list(tenantCallOf(request), request.params.type, request.query),
+    );
+
+    app.get(
+      '/api/records/:type/:id',
+      {
+        onRequest: reader,
+        schema: {
+          tags,
+          summary: 'One record, with its version as ETag',
+          description: '`?expand=asset,links` replaces the ids of those relation fields by the referenced records.',
+          security,
+          params: RecordParams,
+          querystring: GetQuery,
+          response: { 200: RecordSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const expand = request.query.expand?.split(',') ?? [];
+        const { record, version } = await service.get(tenantCallOf(request), request.params.type, request.params.id, [...new Set(expand)]);
+        return reply.header('etag', etagOf(version)).send(record);
+      },
+    );
+
+    app.patch(
+      '/api/records/:type/:id',
+      {
+        onRequest: writer,
+        schema: {
+          tags,
+          summary: 'Change fields of a record',
+          description:
+            'The fields sent replace the stored ones; `null` clears a field. The merged record is validated whole (422 naming every bad field). Send `If-Match: "<version>"` (the ETag) to change only the version you read: a stale one is 412 `record-version-mismatch`. Without If-Match the change applies to whatever version is current.',
+          security,
+          params: RecordParams,
+          body: RecordBody,
+          response: { 200: RecordSchema, ...problemResponses(401, 403, 404, 412, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { record, version } = await service.update(
+          tenantCallOf(request),
+          request.params.type,
+          request.params.id,
+          request.body,
+          header(request.headers['if-match']),
+        );
+        return reply.header('etag', etagOf(version)).send(record);
+      },
+    );
+
+    app.delete(
+      '/api/records/:type/:id',
+      {
+        onRequest: writer,
+        schema: {
+          tags,
+          summary: 'Delete a record, applying on_delete of the fields that reference it',
+          description:
+            '204. Records referencing it through a `reference` field with `on_delete: "restrict"` make it 409 `record-in-use` (with `blockers`); `cascade` deletes them too; `set_null` clears their value (references lists drop the id). `If-Match` is honoured as in PATCH.',
+          security,
+          params: RecordParams,
+          response: { 204: { type: 'null', description: 'Deleted' }, ...problemResponses(401, 403, 404, 409, 412) },
+        },
+      },
+      async (request, reply) => {
+        await service.delete(tenantCallOf(request), request.params.type, request.params.id, header(request.headers['if-match']));
+        return reply.code(204).send();
+      },
+    );
+  };
+}
