@@ -2,6 +2,7 @@ import type { App } from '../platform/http/server.ts';
 import { problemResponses } from '../platform/http/schemas.ts';
 import { LoginBody, LoginResponse, RefreshBody, SessionSchema } from './auth.schemas.ts';
 import type { AuthService } from './auth.service.ts';
+import { originOf } from '../platform/http/origin.ts';
 
 export function authRoutes(service: AuthService) {
   return async function routes(app: App): Promise<void> {
@@ -16,7 +17,7 @@ export function authRoutes(service: AuthService) {
           response: { 200: LoginResponse, ...problemResponses(401, 403, 409, 422, 429) },
         },
       },
-      async (request) => service.login(request.body, { requestId: request.id, ip: request.ip }),
+      async (request) => service.login(request.body, originOf(request)),
     );
 
     app.post(
@@ -30,7 +31,7 @@ export function authRoutes(service: AuthService) {
           response: { 200: SessionSchema, ...problemResponses(401, 403, 422) },
         },
       },
-      async (request) => service.refresh(request.body.refresh_token, { requestId: request.id, ip: request.ip }),
+      async (request) => service.refresh(request.body.refresh_token, originOf(request)),
     );
 
     app.post(
@@ -44,7 +45,7 @@ export function authRoutes(service: AuthService) {
         },
       },
       async (request, reply) => {
-        await service.logout(request.body.refresh_token, { requestId: request.id, ip: request.ip });
+        await service.logout(request.body.refresh_token, originOf(request));
         return reply.code(204).send();
       },
     );

@@ -8,6 +8,7 @@ import { AppError, PlatformErrors } from '../platform/http/errors.ts';
 import { AuthErrors } from './auth.errors.ts';
 import type { ApiKeyAuthenticator, Principal } from './principal.ts';
 import type { TokenSigner } from './token-signer.ts';
+import { originOf } from '../platform/http/origin.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,7 +51,7 @@ export class AuthHooks {
       const token = bearerToken(request);
       let principal: Principal;
       if (this.apiKeys.recognises(token)) {
-        const key = await this.apiKeys.authenticate(token, { ip: request.ip, requestId: request.id });
+        const key = await this.apiKeys.authenticate(token, originOf(request));
         principal = { kind: 'api_key', ...key };
         if (!access.scopes?.includes(key.scope)) {
           throw new AppError(AuthErrors['scope-not-allowed'], `An API key with scope "${key.scope}" cannot call this route.`);
@@ -85,7 +86,7 @@ export class AuthHooks {
 export function tenantCallOf(request: FastifyRequest): TenantCall {
   const principal = request.principal;
   if (principal === null || principal.kind === 'operator') throw new AppError(PlatformErrors.unauthenticated);
-  const origin = { requestId: request.id, ip: request.ip };
+  const origin = originOf(request);
   if (principal.kind === 'member') {
     return {
       scope: { tenantId: principal.tenantId, userId: principal.userId, role: principal.role },

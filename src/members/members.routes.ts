@@ -12,6 +12,7 @@ import {
   PatchMemberBody,
 } from './members.schemas.ts';
 import type { MembersService } from './members.service.ts';
+import { originOf } from '../platform/http/origin.ts';
 
 const security = [{ bearer: [] }];
 const noContent = (description: string) => ({ type: 'null', description }) as const;
@@ -145,7 +146,7 @@ export function membersRoutes(service: MembersService, auth: AuthHooks) {
         },
       },
       async (request, reply) =>
-        reply.code(201).send(await service.invitations.accept(request.body, { requestId: request.id, ip: request.ip })),
+        reply.code(201).send(await service.invitations.accept(request.body, originOf(request))),
     );
   };
 }

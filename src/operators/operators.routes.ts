@@ -5,6 +5,7 @@ import { IdParams, problemResponses } from '../platform/http/schemas.ts';
 import { TenantSchema } from '../tenancy/index.ts';
 import { OperatorLoginBody, OperatorSessionSchema, StatusChangeBody, TenantListQuery, TenantListSchema } from './operators.schemas.ts';
 import type { OperatorCall, OperatorsService } from './operators.service.ts';
+import { originOf } from '../platform/http/origin.ts';
 
 const security = [{ bearer: [] }];
 const tags = ['operators'];
@@ -18,7 +19,7 @@ async function absentBodyIsEmpty(request: FastifyRequest): Promise<void> {
 }
 
 function operatorCall(request: FastifyRequest): OperatorCall {
-  return { operatorId: operatorIdOf(request), origin: { requestId: request.id, ip: request.ip } };
+  return { operatorId: operatorIdOf(request), origin: originOf(request) };
 }
 
 export function operatorsRoutes(service: OperatorsService, auth: AuthHooks) {
@@ -37,7 +38,7 @@ export function operatorsRoutes(service: OperatorsService, auth: AuthHooks) {
           response: { 200: OperatorSessionSchema, ...problemResponses(401, 422, 429) },
         },
       },
-      async (request) => service.login(request.body, { requestId: request.id, ip: request.ip }),
+      async (request) => service.login(request.body, originOf(request)),
     );
 
     app.get(

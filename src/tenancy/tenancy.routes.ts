@@ -4,6 +4,7 @@ import { problemResponses } from '../platform/http/schemas.ts';
 import { READ_SCOPES } from './access.ts';
 import { PatchSettingsBody, PatchTenantBody, SettingsSchema, SignupBody, SignupResponse, TenantSchema } from './tenancy.schemas.ts';
 import type { TenancyService } from './tenancy.service.ts';
+import { originOf } from '../platform/http/origin.ts';
 
 export function tenancyRoutes(service: TenancyService, auth: AuthHooks) {
   return async function routes(app: App): Promise<void> {
@@ -20,7 +21,7 @@ export function tenancyRoutes(service: TenancyService, auth: AuthHooks) {
         },
       },
       async (request, reply) => {
-        const result = await service.signup(request.body, { requestId: request.id, ip: request.ip });
+        const result = await service.signup(request.body, originOf(request));
         return reply.code(201).send(result);
       },
     );

@@ -177,3 +177,25 @@ describe('validation rules inside plugins', () => {
     await server.close();
   });
 });
+
+describe('client addresses behind a trusted proxy', () => {
+  test('a forged X-Forwarded-For never reaches the database as an address', async () => {
+    const app = await startTestApp({ TESSERA_TRUST_PROXY: 'true' });
+    try {
+      const owner = await signup(app);
+      const login = await app.request({
+        method: 'POST',
+        url: '/api/auth/login',
+        body: { email: owner.email, senha: 'not the password' },
+        headers: { 'x-forwarded-for': 'not-an-ip' },
+      });
+      assertProblem(login, 401, 'invalid-credentials');
+      const read = await app.request({ method: 'GET', url: '/api/tenants/atual', token: owner.token, headers: { 'x-forwarded-for': 'garbage' } });
+      assert.equal(read.statusCode, 200);
+      const real = await app.request({ method: 'POST', url: '/api/auth/login', body: { email: owner.email, senha: owner.senha }, headers: { 'x-forwarded-for': '203.0.113.7' } });
+      assert.equal(real.statusCode, 200);
+    } finally {
+      await app.stop();
+    }
+  });
+});
