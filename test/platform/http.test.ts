@@ -78,6 +78,18 @@ describe('HTTP transport', () => {
     assert.equal(bad.headers['www-authenticate'], 'Bearer realm="tessera", error="invalid_token"');
   });
 
+  test('the NUL character, which PostgreSQL text cannot hold, is 422 wherever it appears', async () => {
+    const response = await app.request({
+      method: 'POST',
+      url: '/api/signup',
+      body: { slug: 'nul-test', nome: 'A\u0000B', plano: 'starter', email: 'n@nul.example', senha: 'correct horse\u0000battery' },
+    });
+    assertProblem(response, 422, 'validation-failed');
+    assert.deepEqual(response.json().errors.map((e: { pointer: string }) => e.pointer), ['/nome', '/senha']);
+    const login = await app.request({ method: 'POST', url: '/api/auth/login', body: { email: 'a@b.example', senha: '\u0000' } });
+    assertProblem(login, 422, 'validation-failed');
+  });
+
   test('an unknown route is a 404 problem', async () => {
     assertProblem(await app.request({ method: 'GET', url: '/api/nothing-here' }), 404, 'not-found');
   });

@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newId } from '../ids.ts';
 import { errorCatalogue, findError } from './errors.ts';
+import { refuseNulCharacters } from './nul-guard.ts';
 import { registerProblemHandler } from './problem-handler.ts';
 import { Problem } from './schemas.ts';
 import { buildValidator } from './validators.ts';
@@ -77,6 +78,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
   });
   // JSON only: without this, text/plain bodies would reach the validators as strings.
   app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', refuseNulCharacters);
   registerProblemHandler(app);
   app.addSchema(Problem);
 
