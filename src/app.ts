@@ -9,11 +9,13 @@ import { EntityTypesService, entityTypesRoutes } from './entities/index.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { MembersService, membersRoutes } from './members/index.ts';
 import { OperatorsService, operatorsRoutes } from './operators/index.ts';
+import { PermissionsService, permissionsRoutes } from './permissions/index.ts';
 import { Database } from './platform/db/database.ts';
 import { createHttpServer, type App } from './platform/http/server.ts';
 import { loadOrCreateSecretFile } from './platform/secrets.ts';
 import { RateLimiter } from './platform/rate-limit.ts';
 import { RecordsService, recordsRoutes } from './records/index.ts';
+import { TeamsService, teamsRoutes } from './teams/index.ts';
 import { MemberSchema, TenancyService, tenancyRoutes, TenantSchema } from './tenancy/index.ts';
 
 export interface AppDatabaseUrls {
@@ -70,6 +72,8 @@ export async function buildApp(config: Config, urls: AppDatabaseUrls, options: B
   await app.register(apiKeysRoutes(apiKeys, auth));
   await app.register(entityTypesRoutes(new EntityTypesService(db), auth));
   await app.register(recordsRoutes(new RecordsService(db), auth));
+  await app.register(teamsRoutes(new TeamsService(db), auth));
+  await app.register(permissionsRoutes(new PermissionsService(db), auth));
   await app.register(operatorsRoutes(new OperatorsService(db, signer, rateLimiter, { perMinute: config.loginRateLimitPerMinute }), auth));
 
   app.addHook('onClose', async () => {

@@ -17,6 +17,7 @@ import { ifMatchAccepts } from './core/etag.ts';
 import { parseFilters } from './core/filters.ts';
 import { ruleViolations } from './core/rules.ts';
 import { projectFields, validateCreate, validateUpdate, type RecordBody, type RecordValidation, type ReferenceValue } from './core/validate-record.ts';
+import { indexLookup, isUniqueViolation, uniqueConflict, writeIndexEntries } from './index-entries.ts';
 import { RecordErrors } from './records.errors.ts';
 import type { BulkResult, RecordView } from './records.schemas.ts';
 import {
@@ -29,6 +30,7 @@ import {
   INSERT_RECORD,
   INSERT_RECORDS,
   LIST_RECORDS,
+  LIST_RECORDS_BY_INDEX,
   LOCK_RECORD,
   LOCK_RECORDS_FOR_CHANGE,
   LOCK_RECORDS_FOR_DELETE,
@@ -50,6 +52,14 @@ interface RecordRow {
   updated_at: Date;
   created_by: string | null;
   updated_by: string | null;
+}
+
+/** What a write stored, for naming the fields of a unique violation after its rollback. */
+interface Written {
+  definition?: EntityTypeDefinition;
+  datas?: readonly Readonly<Record<string, unknown>>[];
+  /** Records that existed before the write (their own committed entries are not conflicts). */
+  ids?: readonly string[];
 }
 
 interface LinkRow {
@@ -116,8 +126,10 @@ export class RecordsService {
   constructor(private readonly db: Database) {}
 
   async create(call: TenantCall, type: string, body: RecordBody): Promise<ReadRecord> {
-    return this.db.tenant.transaction(call.scope, async (tx) => {
+    const written: Written = {};
+    return this.uniqueChecked(call, type, written, async (tx) => {
       const { definition, version } = await this.type(tx, type);
+      written.definition = definition;
       const validation = validateCreate(definition, body);
       const errors = [...validation.errors, ...(await this.externalProblems(tx, validation.references, validation.users))];
       if (errors.length === 0) errors.push(...ruleViolations(definition, validation.data, { now: new Date(), userId: call.scope.userId }));
@@ -126,6 +138,8 @@ export class RecordsService {
       const { rows } = await tx.query<RecordRow>(INSERT_RECORD, [id, type, version, JSON.stringify(validation.data), call.scope.userId]);
       const row = rows[0] as RecordRow;
       await this.insertLinks(tx, validation.references.map((ref) => ({ ...ref, from: id })));
+      written.datas = [validation.data];
+      await writeIndexEntries(tx, new Map([[type, definition]]), [row], true);
       const record = toView(row, definition);
       await this.changed(tx, call, 'record.created', null, record);
       return { record, version: row.version };
@@ -151,8 +165,10 @@ export class RecordsService {
 
   /** PATCH: merges the body into the stored data; `ifMatch` (optional) must name the current version. */
   async update(call: TenantCall, type: string, id: string, body: RecordBody, ifMatch: string | undefined): Promise<ReadRecord> {
-    return this.db.tenant.transaction(call.scope, async (tx) => {
+    const written: Written = {};
+    return this.uniqueChecked(call, type, written, async (tx) => {
       const { definition, version: typeVersion } = await this.type(tx, type);
+      written.definition = definition;
       const { rows } = await tx.query<RecordRow>(LOCK_RECORD, [type, id]);
       const row = rows[0];
       if (!row) throw recordNotFound(type, id);
@@ -174,6 +190,9 @@ export class RecordsService {
       }
       const updated = await tx.query<RecordRow>(UPDATE_RECORD, [id, JSON.stringify(validation.data), typeVersion, call.scope.userId]);
       const after = updated.rows[0] as RecordRow;
+      written.datas = [validation.data];
+      written.ids = [id];
+      await writeIndexEntries(tx, new Map([[type, definition]]), [after]);
       const record = toView(after, definition);
       await this.changed(tx, call, 'record.updated', toView(row, definition), record);
       return { record, version: after.version };
@@ -240,12 +259,14 @@ export class RecordsService {
       const { definition } = await this.type(tx, type);
       const filters = parseFilters(definition, query);
       if (!filters.ok) throw invalid(filters.errors);
-      const { rows } = await tx.query<RecordRow & { sort_value: string }>(LIST_RECORDS[sort], [
+      const lookup = await indexLookup(tx, definition, filters.filter);
+      const { rows } = await tx.query<RecordRow & { sort_value: string }>(lookup ? LIST_RECORDS_BY_INDEX[lookup.column][sort] : LIST_RECORDS[sort], [
         type,
         JSON.stringify(filters.filter),
         after?.value ?? null,
         after?.id ?? null,
         limit + 1,
+        ...(lookup ? [lookup.field, lookup.value] : []),
       ]);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
@@ -262,8 +283,10 @@ export class RecordsService {
    * reported by index and not created; the valid ones are all committed.
    */
   async bulkCreate(call: TenantCall, type: string, bodies: readonly RecordBody[]): Promise<BulkResult> {
-    return this.db.tenant.transaction(call.scope, async (tx) => {
+    const written: Written = {};
+    return this.uniqueChecked(call, type, written, async (tx) => {
       const { definition, version } = await this.type(tx, type);
+      written.definition = definition;
       const validations = bodies.map((body) => validateCreate(definition, body));
       const external = await this.externalProblemsByItem(
         tx,
@@ -287,6 +310,8 @@ export class RecordsService {
           call.scope.userId,
         ]);
         await this.insertLinks(tx, valid.flatMap((item) => item.validation.references.map((ref) => ({ ...ref, from: item.id }))));
+        written.datas = valid.map((item) => item.validation.data);
+        await writeIndexEntries(tx, new Map([[type, definition]]), rows, true);
         const byId = new Map(rows.map((row) => [row.id, row]));
         for (const item of valid) {
           await this.changed(tx, call, 'record.created', null, toView(byId.get(item.id) as RecordRow, definition));
@@ -295,6 +320,20 @@ export class RecordsService {
       }
       return { results: results.sort((a, b) => a.index - b.index) };
     });
+  }
+
+  /**
+   * Runs a write; a duplicate value of a unique field (the database's unique
+   * index, so concurrent writes cannot both pass) becomes a 409 naming the
+   * fields, found once the transaction has rolled back.
+   */
+  private async uniqueChecked<T>(call: TenantCall, type: string, written: Written, work: (tx: TenantTx) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.tenant.transaction(call.scope, work);
+    } catch (error) {
+      if (!isUniqueViolation(error) || !written.definition) throw error;
+      throw await uniqueConflict(this.db, call.scope, type, written.datas ?? [], written.definition, written.ids ?? []);
+    }
   }
 
   private async type(tx: TenantTx, key: string): Promise<{ definition: EntityTypeDefinition; version: number }> {
@@ -389,6 +428,7 @@ export class RecordsService {
         await tx.query(DELETE_LINKS_TO, [row.id, field, [...ids]]);
       }
       const updated = await tx.query<RecordRow>(UPDATE_RECORD, [row.id, JSON.stringify(data), row.type_version, call.scope.userId]);
+      await writeIndexEntries(tx, definitions, [updated.rows[0] as RecordRow]);
       const definition = definitions.get(row.type_key);
       await this.changed(tx, call, 'record.updated', toView(row, definition), toView(updated.rows[0] as RecordRow, definition));
     }

@@ -72,7 +72,13 @@ export const DELETE_LINKS_TO = `delete from record_links where from_id = $1 and 
 // $1 type, $2 filter object (containment: equality of each given field),
 // $3 cursor sort value (text, null on the first page), $4 cursor id, $5 limit.
 // `sort_value` is the exact text of the sort column for the next cursor.
-const LIST = (column: 'id' | 'created_at' | 'updated_at', direction: 'asc' | 'desc'): string => {
+// With an index lookup (src/records/index-entries.ts), $6 field key and $7
+// value select candidates through record_index, compared in the value
+// column's own type (leakproof, so usable under RLS); `data @>` still decides.
+const INDEX_CASTS = { value_text: 'text', value_number: 'float8', value_date: 'date', value_time: 'timestamptz', value_bool: 'boolean' } as const;
+export type IndexValueColumn = keyof typeof INDEX_CASTS;
+
+const LIST = (column: 'id' | 'created_at' | 'updated_at', direction: 'asc' | 'desc', index?: IndexValueColumn): string => {
   const op = direction === 'asc' ? '>' : '<';
   const after =
     column === 'id'
@@ -80,7 +86,9 @@ const LIST = (column: 'id' | 'created_at' | 'updated_at', direction: 'asc' | 'de
       : `($4::uuid is null or (${column}, id) ${op} ($3::timestamptz, $4::uuid))`;
   const order = column === 'id' ? `id ${direction}` : `${column} ${direction}, id ${direction}`;
   return `select ${COLUMNS}, ${column}::text as sort_value from records
-  where type_key = $1 and data @> $2::jsonb and ${after}
+  where type_key = $1 and data @> $2::jsonb and ${after}${
+    index ? `\n  and id in (select record_id from record_index where type_key = $1 and field_key = $6 and ${index} = $7::${INDEX_CASTS[index]})` : ''
+  }
   order by ${order} limit $5`;
 };
 
@@ -95,3 +103,18 @@ export const LIST_RECORDS = {
 
 export type ListSort = keyof typeof LIST_RECORDS;
 export const LIST_SORTS = Object.keys(LIST_RECORDS) as ListSort[];
+
+/** The same listings, with candidates from one index lookup: LIST_RECORDS_BY_INDEX[column][sort]. */
+export const LIST_RECORDS_BY_INDEX = Object.fromEntries(
+  (Object.keys(INDEX_CASTS) as IndexValueColumn[]).map((index) => [
+    index,
+    {
+      id: LIST('id', 'asc', index),
+      '-id': LIST('id', 'desc', index),
+      created_at: LIST('created_at', 'asc', index),
+      '-created_at': LIST('created_at', 'desc', index),
+      updated_at: LIST('updated_at', 'asc', index),
+      '-updated_at': LIST('updated_at', 'desc', index),
+    },
+  ]),
+) as Record<IndexValueColumn, Record<ListSort, string>>;

@@ -19,6 +19,8 @@ interface Organisation {
   entityTypeKey: string;
   /** A record of RECORD_TYPE, a type key both organisations define, so record ids are what is tested. */
   recordId: string;
+  /** A team with memberId in it. */
+  teamId: string;
 }
 
 const RECORD_TYPE = 'shared_asset';
@@ -49,6 +51,15 @@ const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: u
   'POST /api/records/:type': (other) => ({ url: `/api/records/${other.entityTypeKey}`, body: { title: 'x' } }),
   'GET /api/records/:type': (other) => ({ url: `/api/records/${other.entityTypeKey}` }),
   'POST /api/records/:type/bulk': (other) => ({ url: `/api/records/${other.entityTypeKey}/bulk`, body: { records: [{ title: 'x' }] } }),
+  // Teams, by the other organisation's team id (and its member's id).
+  'GET /api/teams/:id': (other) => ({ url: `/api/teams/${other.teamId}` }),
+  'PATCH /api/teams/:id': (other) => ({ url: `/api/teams/${other.teamId}`, body: { name: 'Changed' } }),
+  'DELETE /api/teams/:id': (other) => ({ url: `/api/teams/${other.teamId}` }),
+  'POST /api/teams/:id/members': (other) => ({ url: `/api/teams/${other.teamId}/members`, body: { user_id: other.memberId } }),
+  'DELETE /api/teams/:id/members/:user_id': (other) => ({ url: `/api/teams/${other.teamId}/members/${other.memberId}` }),
+  // Per-type permissions, by a type key only the other organisation has.
+  'GET /api/entity-types/:key/permissions': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/permissions` }),
+  'PUT /api/entity-types/:key/permissions': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/permissions`, body: { visibility: 'restricted' } }),
 };
 
 /** Routes with parameters that are not tenant data: platform documents and the operators' directory. */
@@ -85,7 +96,12 @@ describe('tenant isolation across every route', () => {
     const record = await app.request({ method: 'POST', url: `/api/records/${RECORD_TYPE}`, token: owner.token, body: { title: 'Mine' } });
     assert.equal(record.statusCode, 201, record.body);
     const recordId = record.json().id as string;
-    return { owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId, entityTypeKey, recordId };
+    const team = await app.request({ method: 'POST', url: '/api/teams', token: owner.token, body: { name: 'Shared name' } });
+    assert.equal(team.statusCode, 201, team.body);
+    const teamId = team.json().id as string;
+    const joined = await app.request({ method: 'POST', url: `/api/teams/${teamId}/members`, token: owner.token, body: { user_id: member.userId } });
+    assert.equal(joined.statusCode, 201, joined.body);
+    return { owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId, entityTypeKey, recordId, teamId };
   }
 
   before(async () => {
@@ -117,7 +133,10 @@ describe('tenant isolation across every route', () => {
                   (select jsonb_agg(jsonb_build_object('id', k.id, 'revoked_at', k.revoked_at) order by k.id) from api_keys k where tenant_id = $1) as keys,
                   (select jsonb_agg(jsonb_build_object('id', i.id, 'revoked_at', i.revoked_at) order by i.id) from invitations i where tenant_id = $1) as invitations,
                   (select jsonb_agg(v order by v.type_key, v.version) from entity_type_versions v where tenant_id = $1) as entity_type_versions,
-                  (select jsonb_agg(r order by r.id) from records r where tenant_id = $1) as records`,
+                  (select jsonb_agg(r order by r.id) from records r where tenant_id = $1) as records,
+                  (select jsonb_agg(t order by t.id) from teams t where tenant_id = $1) as teams,
+                  (select jsonb_agg(m order by m.team_id, m.user_id) from team_members m where tenant_id = $1) as team_members,
+                  (select jsonb_agg(p order by p.type_key, p.principal) from entity_type_permissions p where tenant_id = $1) as permissions`,
           [b.owner.tenantId],
         )
       ).rows[0];
@@ -136,7 +155,7 @@ describe('tenant isolation across every route', () => {
   });
 
   test("no listing shows another organisation's rows, for members and API keys", async () => {
-    const foreign = [b.entityTypeKey, b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
+    const foreign = [b.teamId, b.entityTypeKey, b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
     const listings = routes().filter((route) => route.startsWith('GET /api/') && !route.includes(':') && !route.startsWith('GET /api/admin/'));
     assert.ok(listings.length >= 4, listings.join(', '));
     for (const route of listings) {

@@ -1,0 +1,2 @@
+export { TeamsService } from './teams.service.ts';
+export { teamsRoutes } from './teams.routes.ts';
