@@ -100,6 +100,7 @@ export function tenantCallOf(request: FastifyRequest): TenantCall {
     actor: { type: 'api_key', id: principal.keyId },
     origin,
     role: null,
+    keyScope: principal.scope,
   };
 }
 

@@ -1,5 +1,5 @@
 // Reading a type's stored permissions inside a caller's transaction: the
-// permissions routes use it, and so will the records service.
+// permissions routes and the records service use it.
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import { DEFAULT_VISIBILITY, type Actions, type StoredPermissions, type Visibility } from './core/permissions.ts';
 import { SELECT_GRANTS, SELECT_VISIBILITY } from './permissions.sql.ts';

@@ -23,6 +23,11 @@ export interface TenantCall {
   readonly origin: RequestOrigin;
   /** The member's role; null for API keys. */
   readonly role: Role | null;
+  /**
+   * The API key's scope (`escopo`); undefined for members. Named keyScope
+   * because `scope` is the tenant scope above. Per-type permissions read it.
+   */
+  readonly keyScope?: string;
 }
 
 export function actorId(actor: Actor): string | null {

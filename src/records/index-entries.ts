@@ -157,11 +157,17 @@ export interface IndexLookup {
  * Undefined when no filter can use the index; the listing then stays correct,
  * filtering on `data` alone.
  */
-export async function indexLookup(tx: TenantTx, definition: EntityTypeDefinition, filter: Readonly<Record<string, unknown>>): Promise<IndexLookup | undefined> {
+export async function indexLookup(
+  tx: TenantTx,
+  definition: EntityTypeDefinition,
+  filter: Readonly<Record<string, unknown>>,
+  /** False when the row ACL hides some of the type's records from the caller: no backfill then. */
+  mayBackfill = true,
+): Promise<IndexLookup | undefined> {
   const candidates = indexedFields(definition).filter((field) => field.key in filter);
   if (candidates.length === 0) return undefined;
   const complete = new Set((await tx.query<{ field_key: string }>(COMPLETE_FIELDS, [definition.key])).rows.map((row) => row.field_key));
-  if (!candidates.some((field) => complete.has(field.key))) {
+  if (mayBackfill && !candidates.some((field) => complete.has(field.key))) {
     await tx.query('savepoint record_index_backfill');
     try {
       if (await rebuildIndexEntries(tx, definition.key, definition)) for (const field of indexedFields(definition)) complete.add(field.key);

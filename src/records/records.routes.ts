@@ -2,14 +2,16 @@ import { tenantCallOf, type AuthHooks } from '../auth/index.ts';
 import type { App } from '../platform/http/server.ts';
 import { problemResponses } from '../platform/http/schemas.ts';
 import { etagOf } from './core/etag.ts';
+import { ShareBody, ShareListSchema, ShareParams, ShareSchema } from './record-shares.schemas.ts';
 import { BulkBody, BulkResultSchema, GetQuery, ListQuery, RecordBody, RecordListSchema, RecordParams, RecordSchema, TypeParams } from './records.schemas.ts';
 import type { RecordsService } from './records.service.ts';
 
 const security = [{ bearer: [] }];
 const tags = ['records'];
 
-// Every member works with records (per-type access rules come with the
-// access step of #4). API keys: agents and integrations write, read-only reads.
+// Members and API keys by scope (agents and integrations write, read-only
+// reads); the per-type permissions and the row ACL narrow it further in the
+// service and in PostgreSQL (docs/access.md).
 const READ_SCOPES = ['agentes', 'read-only', 'read-write'];
 const WRITE_SCOPES = ['agentes', 'read-write'];
 
@@ -144,6 +146,63 @@ export function recordsRoutes(service: RecordsService, auth: AuthHooks) {
       },
       async (request, reply) => {
         await service.delete(tenantCallOf(request), request.params.type, request.params.id, header(request.headers['if-match']));
+        return reply.code(204).send();
+      },
+    );
+
+    // Shares of one record (restricted types): its creator and gestores, never API keys.
+    const member = auth.tenant({ roles: ['gestor', 'cliente'] });
+
+    app.post(
+      '/api/records/:type/:id/access',
+      {
+        onRequest: member,
+        schema: {
+          tags,
+          summary: 'Share a record with a team or a member (its creator or a gestor)',
+          description:
+            'For records of `restricted` types: the team\'s members (or the member) then see it; `write` lets them change and delete it too, within their role\'s permissions. Sharing again with the same principal changes its access (200). A team or member of another organisation is 422; a record you cannot see is 404; one you did not create (unless gestor) is 403 `record-access-denied`.',
+          security,
+          params: RecordParams,
+          body: ShareBody,
+          response: { 201: ShareSchema, 200: ShareSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { share, created } = await service.shares.share(tenantCallOf(request), request.params.type, request.params.id, request.body);
+        return reply.code(created ? 201 : 200).send(share);
+      },
+    );
+
+    app.get(
+      '/api/records/:type/:id/access',
+      {
+        onRequest: member,
+        schema: {
+          tags,
+          summary: "A record's shares (its creator or a gestor)",
+          security,
+          params: RecordParams,
+          response: { 200: ShareListSchema, ...problemResponses(401, 403, 404) },
+        },
+      },
+      async (request) => ({ data: await service.shares.list(tenantCallOf(request), request.params.type, request.params.id) }),
+    );
+
+    app.delete(
+      '/api/records/:type/:id/access/:share_id',
+      {
+        onRequest: member,
+        schema: {
+          tags,
+          summary: 'Remove a share (its creator or a gestor)',
+          security,
+          params: ShareParams,
+          response: { 204: { type: 'null', description: 'Removed' }, ...problemResponses(401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        await service.shares.unshare(tenantCallOf(request), request.params.type, request.params.id, request.params.share_id);
         return reply.code(204).send();
       },
     );

@@ -4,6 +4,7 @@
 // its links, and writes the audit entry and event in the same transaction.
 // Reads project `data` through the CURRENT definition and never rewrite it.
 import { recordAudit } from '../audit/index.ts';
+import { effectivePermissions, loadStoredPermissions } from '../permissions/index.ts';
 import { loadCurrentDefinitions, loadCurrentType, type EntityTypeDefinition, type FieldDefinition } from '../entities/index.ts';
 import { emitEvent } from '../events/index.ts';
 import type { TenantCall } from '../platform/context.ts';
@@ -17,7 +18,9 @@ import { ifMatchAccepts } from './core/etag.ts';
 import { parseFilters } from './core/filters.ts';
 import { ruleViolations } from './core/rules.ts';
 import { projectFields, validateCreate, validateUpdate, type RecordBody, type RecordValidation, type ReferenceValue } from './core/validate-record.ts';
+import { principalOf, requireAction, requireWritable, typeAccess, writeUserRefs } from './access.ts';
 import { indexLookup, isUniqueViolation, uniqueConflict, writeIndexEntries } from './index-entries.ts';
+import { RecordSharesService } from './record-shares.service.ts';
 import { RecordErrors } from './records.errors.ts';
 import type { BulkResult, RecordView } from './records.schemas.ts';
 import {
@@ -123,12 +126,18 @@ export interface RecordPage {
 }
 
 export class RecordsService {
-  constructor(private readonly db: Database) {}
+  /** The record's shares (POST/GET/DELETE /api/records/{type}/{id}/access). */
+  readonly shares: RecordSharesService;
+
+  constructor(private readonly db: Database) {
+    this.shares = new RecordSharesService(db);
+  }
 
   async create(call: TenantCall, type: string, body: RecordBody): Promise<ReadRecord> {
     const written: Written = {};
     return this.uniqueChecked(call, type, written, async (tx) => {
       const { definition, version } = await this.type(tx, type);
+      requireAction(call, await typeAccess(tx, call, type), type, 'create');
       written.definition = definition;
       const validation = validateCreate(definition, body);
       const errors = [...validation.errors, ...(await this.externalProblems(tx, validation.references, validation.users))];
@@ -140,6 +149,7 @@ export class RecordsService {
       await this.insertLinks(tx, validation.references.map((ref) => ({ ...ref, from: id })));
       written.datas = [validation.data];
       await writeIndexEntries(tx, new Map([[type, definition]]), [row], true);
+      await writeUserRefs(tx, definition, [row], true);
       const record = toView(row, definition);
       await this.changed(tx, call, 'record.created', null, record);
       return { record, version: row.version };
@@ -149,6 +159,7 @@ export class RecordsService {
   async get(call: TenantCall, type: string, id: string, expand: readonly string[]): Promise<ReadRecord> {
     return this.db.tenant.transaction(call.scope, async (tx) => {
       const { definition } = await this.type(tx, type);
+      requireAction(call, await typeAccess(tx, call, type), type, 'read');
       const fields = expand.map((key) => definition.fields.find((field) => field.key === key));
       const errors = expand.flatMap((key, index): FieldError[] =>
         fields[index] && RELATION_TYPES.has(fields[index].type) ? [] : [{ pointer: '/expand', message: `${key} is not a relation field of ${type}`, in: 'query' }],
@@ -158,7 +169,7 @@ export class RecordsService {
       const row = rows[0];
       if (!row) throw recordNotFound(type, id);
       const record = toView(row, definition);
-      if (expand.length > 0) await this.expand(tx, record, fields as FieldDefinition[]);
+      if (expand.length > 0) await this.expand(tx, call, record, fields as FieldDefinition[]);
       return { record, version: row.version };
     });
   }
@@ -168,10 +179,13 @@ export class RecordsService {
     const written: Written = {};
     return this.uniqueChecked(call, type, written, async (tx) => {
       const { definition, version: typeVersion } = await this.type(tx, type);
+      const access = await typeAccess(tx, call, type);
+      requireAction(call, access, type, 'update');
       written.definition = definition;
       const { rows } = await tx.query<RecordRow>(LOCK_RECORD, [type, id]);
       const row = rows[0];
       if (!row) throw recordNotFound(type, id);
+      await requireWritable(tx, call, access, row);
       if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
       const validation = validateUpdate(definition, row.data, body);
       // Only values the body sets are checked against the database: stored
@@ -193,6 +207,7 @@ export class RecordsService {
       written.datas = [validation.data];
       written.ids = [id];
       await writeIndexEntries(tx, new Map([[type, definition]]), [after]);
+      await writeUserRefs(tx, definition, [after]);
       const record = toView(after, definition);
       await this.changed(tx, call, 'record.updated', toView(row, definition), record);
       return { record, version: after.version };
@@ -209,9 +224,12 @@ export class RecordsService {
   async delete(call: TenantCall, type: string, id: string, ifMatch: string | undefined): Promise<void> {
     await this.db.tenant.transaction(call.scope, async (tx) => {
       await this.type(tx, type);
+      const access = await typeAccess(tx, call, type);
+      requireAction(call, access, type, 'delete');
       const first = await tx.query<RecordRow>(LOCK_RECORDS_FOR_DELETE, [[id]]);
       const row = first.rows[0];
       if (!row || row.type_key !== type) throw recordNotFound(type, id);
+      await requireWritable(tx, call, access, row);
       if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
       const definitions = await loadCurrentDefinitions(tx);
       const doomed = new Map<string, RecordRow>([[id, row]]);
@@ -236,9 +254,17 @@ export class RecordsService {
           { blockers: listed },
         );
       }
-      await this.clearReferences(tx, call, definitions, links, new Set(doomed.keys()));
-      await tx.query(DELETE_LINKS_FROM, [[...doomed.keys()]]);
-      await tx.query(DELETE_RECORDS, [[...doomed.keys()]]);
+      try {
+        await this.clearReferences(tx, call, definitions, links, new Set(doomed.keys()));
+        await tx.query(DELETE_LINKS_FROM, [[...doomed.keys()]]);
+        await tx.query(DELETE_RECORDS, [[...doomed.keys()]]);
+      } catch (error) {
+        // Records the row ACL hides from the caller reference one being
+        // deleted: their on_delete cannot be applied by someone who cannot
+        // see them, so the link's foreign key refuses the delete.
+        if (!isPgError(error) || error.code !== '23503' || error.constraint !== 'record_links_to_fkey') throw error;
+        throw new AppError(RecordErrors['record-in-use'], 'Referenced by records you cannot see.', [], { blockers: [] });
+      }
       for (const [doomedId, doomedRow] of doomed) {
         const before = toView(doomedRow, definitions.get(doomedRow.type_key));
         await this.changed(tx, call, 'record.deleted', before, null, cascaded.has(doomedId) ? { cascaded_from: id } : {});
@@ -257,9 +283,13 @@ export class RecordsService {
     }
     return this.db.tenant.transaction(call.scope, async (tx) => {
       const { definition } = await this.type(tx, type);
+      const access = await typeAccess(tx, call, type);
+      requireAction(call, access, type, 'read');
       const filters = parseFilters(definition, query);
       if (!filters.ok) throw invalid(filters.errors);
-      const lookup = await indexLookup(tx, definition, filters.filter);
+      // A caller the row ACL hides records from must not backfill the index
+      // (it would mark the field complete without the hidden records' entries).
+      const lookup = await indexLookup(tx, definition, filters.filter, access.seesAll);
       const { rows } = await tx.query<RecordRow & { sort_value: string }>(lookup ? LIST_RECORDS_BY_INDEX[lookup.column][sort] : LIST_RECORDS[sort], [
         type,
         JSON.stringify(filters.filter),
@@ -286,6 +316,7 @@ export class RecordsService {
     const written: Written = {};
     return this.uniqueChecked(call, type, written, async (tx) => {
       const { definition, version } = await this.type(tx, type);
+      requireAction(call, await typeAccess(tx, call, type), type, 'create');
       written.definition = definition;
       const validations = bodies.map((body) => validateCreate(definition, body));
       const external = await this.externalProblemsByItem(
@@ -312,6 +343,7 @@ export class RecordsService {
         await this.insertLinks(tx, valid.flatMap((item) => item.validation.references.map((ref) => ({ ...ref, from: item.id }))));
         written.datas = valid.map((item) => item.validation.data);
         await writeIndexEntries(tx, new Map([[type, definition]]), rows, true);
+        await writeUserRefs(tx, definition, rows, true);
         const byId = new Map(rows.map((row) => [row.id, row]));
         for (const item of valid) {
           await this.changed(tx, call, 'record.created', null, toView(byId.get(item.id) as RecordRow, definition));
@@ -435,7 +467,7 @@ export class RecordsService {
   }
 
   /** Replaces the ids of expanded relation fields by the records they name. */
-  private async expand(tx: TenantTx, record: RecordView, fields: readonly FieldDefinition[]): Promise<void> {
+  private async expand(tx: TenantTx, call: TenantCall, record: RecordView, fields: readonly FieldDefinition[]): Promise<void> {
     const ids = new Set<string>();
     for (const field of fields) {
       const value = record[field.key];
@@ -444,8 +476,13 @@ export class RecordsService {
       else if (typeof value === 'object' && value !== null) ids.add(String((value as { id: unknown }).id));
     }
     if (ids.size === 0) return;
+    // Rows the row ACL hides are not returned; types the caller may not read are left as ids.
     const [{ rows }, definitions] = [await tx.query<RecordRow>(SELECT_RECORDS_BY_ID, [[...ids]]), await loadCurrentDefinitions(tx)];
-    const found = new Map(rows.map((row) => [row.id, toView(row, definitions.get(row.type_key))]));
+    const readable = new Map<string, boolean>();
+    for (const typeKey of new Set(rows.map((row) => row.type_key))) {
+      readable.set(typeKey, effectivePermissions(await loadStoredPermissions(tx, typeKey), principalOf(call)).read);
+    }
+    const found = new Map(rows.filter((row) => readable.get(row.type_key)).map((row) => [row.id, toView(row, definitions.get(row.type_key))]));
     const resolve = (id: unknown) => found.get(String(id)) ?? id;
     for (const field of fields) {
       const value = record[field.key];

@@ -1,5 +1,5 @@
 // Teams: named groups of members that records of restricted types can be
-// shared with (the row ACL, next step, reads team_members). Gestores manage
+// shared with (the row ACL on records reads team_members). Gestores manage
 // them; every member can list them and see their own memberships. Each
 // change writes its audit entry and event in the same transaction.
 import { recordAudit } from '../audit/index.ts';

@@ -47,6 +47,10 @@ const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: u
   'GET /api/records/:type/:id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}` }),
   'PATCH /api/records/:type/:id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}`, body: { title: 'Changed' } }),
   'DELETE /api/records/:type/:id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}` }),
+  // Shares of the other organisation's record (its team and member as principals, its team id as a share id).
+  'POST /api/records/:type/:id/access': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}/access`, body: { principal: { team: other.teamId }, access: 'read' } }),
+  'GET /api/records/:type/:id/access': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}/access` }),
+  'DELETE /api/records/:type/:id/access/:share_id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}/access/${other.teamId}` }),
   // ...and by a type key only the other organisation has.
   'POST /api/records/:type': (other) => ({ url: `/api/records/${other.entityTypeKey}`, body: { title: 'x' } }),
   'GET /api/records/:type': (other) => ({ url: `/api/records/${other.entityTypeKey}` }),

@@ -496,7 +496,13 @@ describe('records', () => {
     const response = await app.request({ method: 'GET', url: '/docs/json' });
     assert.equal(response.statusCode, 200);
     const paths = response.json().paths;
-    assert.deepEqual(Object.keys(paths).filter((path) => path.startsWith('/api/records')).sort(), ['/api/records/{type}', '/api/records/{type}/bulk', '/api/records/{type}/{id}']);
+    assert.deepEqual(Object.keys(paths).filter((path) => path.startsWith('/api/records')).sort(), [
+      '/api/records/{type}',
+      '/api/records/{type}/bulk',
+      '/api/records/{type}/{id}',
+      '/api/records/{type}/{id}/access',
+      '/api/records/{type}/{id}/access/{share_id}',
+    ]);
     assert.ok(paths['/api/records/{type}/{id}'].patch.responses['412']);
     assert.ok(paths['/api/records/{type}/{id}'].delete.responses['409']);
     assert.deepEqual(paths['/api/records/{type}'].get.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort(), ['cursor', 'limit', 'sort']);

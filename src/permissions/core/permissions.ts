@@ -1,6 +1,6 @@
 // Per-type permissions without a database: the defaults, what one principal
 // may do given what a gestor stored, and the rules a change must follow. The
-// records service (next step) calls effectivePermissions() for every request;
+// records service calls effectivePermissions() for every request;
 // the permissions routes use the rest. docs/access.md explains the model.
 import type { FieldError } from '../../platform/http/errors.ts';
 
