@@ -37,3 +37,10 @@ export const TAKEN_UNIQUE_FIELDS = `
   join unnest($2::text[], $3::text[], $4::float8[], $5::date[], $6::timestamptz[]) as u(field_key, t, n, d, tm)
     on i.field_key = u.field_key and (i.value_text = u.t or i.value_number = u.n or i.value_date = u.d or i.value_time = u.tm)
   where i.type_key = $1 and i.is_unique and not (i.record_id = any($7::uuid[]))`;
+
+/** The record whose unique field holds a value (bulk upsert_by); the row ACL applies through records. */
+export const FIND_BY_UNIQUE = `
+  select i.record_id from record_index i join records r on r.id = i.record_id
+  where i.type_key = $1 and i.field_key = $2 and i.is_unique
+    and (i.value_text = $3::text or i.value_number = $4::float8 or i.value_date = $5::date or i.value_time = $6::timestamptz)
+  limit 1`;

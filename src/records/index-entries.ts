@@ -12,6 +12,7 @@ import { entryValue, indexColumnOf, indexEntries, indexedFields, type IndexColum
 import {
   COMPLETE_FIELDS,
   DELETE_ENTRIES,
+  FIND_BY_UNIQUE,
   INSERT_ENTRIES,
   LOCK_TYPE_BATCH,
   MARK_COMPLETE,
@@ -94,11 +95,36 @@ export async function uniqueConflict(
   definition: EntityTypeDefinition,
   ownIds: readonly string[] = [],
 ): Promise<AppError> {
+  return conflictOf((values) => db.tenant.query<{ field_key: string }>(scope, TAKEN_UNIQUE_FIELDS, values), type, datas, definition, ownIds);
+}
+
+/**
+ * The same 409, found inside the caller's transaction (after it has rolled
+ * back to a savepoint): a bulk item clashing with an earlier item of the same
+ * request sees that item's entries there.
+ */
+export async function uniqueConflictIn(
+  tx: TenantTx,
+  type: string,
+  datas: readonly Readonly<Record<string, unknown>>[],
+  definition: EntityTypeDefinition,
+  ownIds: readonly string[] = [],
+): Promise<AppError> {
+  return conflictOf((values) => tx.query<{ field_key: string }>(TAKEN_UNIQUE_FIELDS, values), type, datas, definition, ownIds);
+}
+
+async function conflictOf(
+  taken: (values: unknown[]) => Promise<{ rows: { field_key: string }[] }>,
+  type: string,
+  datas: readonly Readonly<Record<string, unknown>>[],
+  definition: EntityTypeDefinition,
+  ownIds: readonly string[],
+): Promise<AppError> {
   const entries = datas.flatMap((data) => indexEntries(definition, data)).filter((entry) => entry.unique);
   const pending = entries.map((entry) => ({ ...entry, record: '', type }));
   let fields: string[] = [];
   if (pending.length > 0) {
-    const { rows } = await db.tenant.query<{ field_key: string }>(scope, TAKEN_UNIQUE_FIELDS, [
+    const { rows } = await taken([
       type,
       pending.map((e) => e.field),
       column<string>(pending, 'value_text'),
@@ -118,6 +144,26 @@ export async function uniqueConflict(
     fields.map((field) => ({ pointer: `/${field}`, message: 'is already used by another record' })),
     { fields },
   );
+}
+
+/**
+ * The id of the record (visible to the caller) whose unique field `field`
+ * holds `value`, through the field's index entries (unique fields always have
+ * them); undefined when none does or the value cannot be indexed.
+ */
+export async function findByUnique(tx: TenantTx, definition: EntityTypeDefinition, field: string, value: unknown): Promise<string | undefined> {
+  const entry = indexEntries(definition, { [field]: value }).find((candidate) => candidate.field === field && candidate.unique);
+  if (!entry) return undefined;
+  const pending = [{ ...entry, record: '', type: definition.key }];
+  const { rows } = await tx.query<{ record_id: string }>(FIND_BY_UNIQUE, [
+    definition.key,
+    field,
+    column<string>(pending, 'value_text')[0],
+    column<number>(pending, 'value_number')[0],
+    column<string>(pending, 'value_date')[0],
+    column<string>(pending, 'value_time')[0],
+  ]);
+  return rows[0]?.record_id;
 }
 
 /**

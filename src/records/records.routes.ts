@@ -52,16 +52,16 @@ export function recordsRoutes(service: RecordsService, auth: AuthHooks) {
         onRequest: writer,
         schema: {
           tags,
-          summary: 'Create up to 1,000 records of a type in one request',
+          summary: 'Create or upsert up to 1,000 records of a type in one request',
           description:
-            'Answers 200 with one result per item, by index: `{ index, status: 201, id }` or `{ index, status: 422, errors }`. Valid items are committed together in one transaction; invalid ones are reported and not created.',
+            'Answers 200 with one result per item, in order: `{ index, status: 201|200, id, version }` (created or updated) or `{ index, status: 422|409|404|403, detail, errors? }`. An item with `id` updates that record; with `upsert_by` (a unique field) an item whose value matches a record updates it; updates merge like PATCH. Successful items are committed together in one transaction; failed ones (invalid, duplicate unique value, record not found, not permitted) are reported and change nothing.',
           security,
           params: TypeParams,
           body: BulkBody,
           response: { 200: BulkResultSchema, ...problemResponses(401, 403, 404, 422) },
         },
       },
-      async (request) => service.bulkCreate(tenantCallOf(request), request.params.type, request.body.records),
+      async (request) => service.bulk(tenantCallOf(request), request.params.type, request.body.records, request.body.upsert_by),
     );
 
     app.get(

@@ -15,7 +15,17 @@ export const RecordBody = Type.Unsafe<Record<string, unknown>>({
 
 export const BulkBody = Type.Object(
   {
-    records: Type.Array(RecordBody, { minItems: 1, maxItems: 1000, description: 'Up to 1,000 records to create' }),
+    records: Type.Array(RecordBody, {
+      minItems: 1,
+      maxItems: 1000,
+      description: 'Up to 1,000 records to create or upsert. An item may carry `id` to update that record (merged like PATCH).',
+    }),
+    upsert_by: Type.Optional(
+      Type.String({
+        pattern: KEY_PATTERN,
+        description: 'A unique field of the type: an item whose value of it matches an existing record updates that record (like PATCH) instead of creating one',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -73,11 +83,17 @@ export const RecordListSchema = Type.Object({
   next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
 });
 
-const BulkCreated = Type.Object({ index: Type.Integer(), status: Type.Literal(201), id: Uuid });
-const BulkInvalid = Type.Object({
+const BulkWritten = Type.Object({
   index: Type.Integer(),
-  status: Type.Literal(422),
-  errors: Type.Array(Type.Object({ pointer: Type.String(), message: Type.String() })),
+  status: Type.Union([Type.Literal(201), Type.Literal(200)], { description: '201 created, 200 updated' }),
+  id: Uuid,
+  version: Type.Integer(),
 });
-export const BulkResultSchema = Type.Object({ results: Type.Array(Type.Union([BulkCreated, BulkInvalid])) });
+const BulkFailed = Type.Object({
+  index: Type.Integer(),
+  status: Type.Union([Type.Literal(422), Type.Literal(409), Type.Literal(404), Type.Literal(403)]),
+  detail: Type.Optional(Type.String()),
+  errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), message: Type.String() }))),
+});
+export const BulkResultSchema = Type.Object({ results: Type.Array(Type.Union([BulkWritten, BulkFailed])) });
 export type BulkResult = Static<typeof BulkResultSchema>;

@@ -5,7 +5,7 @@
 // Reads project `data` through the CURRENT definition and never rewrite it.
 import { recordAudit } from '../audit/index.ts';
 import { effectivePermissions, loadStoredPermissions } from '../permissions/index.ts';
-import { loadCurrentDefinitions, loadCurrentType, type EntityTypeDefinition, type FieldDefinition } from '../entities/index.ts';
+import { isUuidText, loadCurrentDefinitions, loadCurrentType, type EntityTypeDefinition, type FieldDefinition } from '../entities/index.ts';
 import { emitEvent } from '../events/index.ts';
 import type { TenantCall } from '../platform/context.ts';
 import type { Database } from '../platform/db/database.ts';
@@ -17,9 +17,9 @@ import { decodeCursor, encodeCursor } from './core/cursor.ts';
 import { ifMatchAccepts } from './core/etag.ts';
 import { parseFilters } from './core/filters.ts';
 import { ruleViolations } from './core/rules.ts';
-import { projectFields, validateCreate, validateUpdate, type RecordBody, type RecordValidation, type ReferenceValue } from './core/validate-record.ts';
-import { principalOf, requireAction, requireWritable, typeAccess, writeUserRefs } from './access.ts';
-import { indexLookup, isUniqueViolation, uniqueConflict, writeIndexEntries } from './index-entries.ts';
+import { projectFields, validateCreate, validateUpdate, type RecordBody, type ReferenceValue } from './core/validate-record.ts';
+import { principalOf, requireAction, requireWritable, typeAccess, writeUserRefs, type TypeAccess } from './access.ts';
+import { findByUnique, indexLookup, isUniqueViolation, uniqueConflict, uniqueConflictIn, writeIndexEntries } from './index-entries.ts';
 import { RecordSharesService } from './record-shares.service.ts';
 import { RecordErrors } from './records.errors.ts';
 import type { BulkResult, RecordView } from './records.schemas.ts';
@@ -31,7 +31,6 @@ import {
   INCOMING_LINKS,
   INSERT_LINKS,
   INSERT_RECORD,
-  INSERT_RECORDS,
   LIST_RECORDS,
   LIST_RECORDS_BY_INDEX,
   LOCK_RECORD,
@@ -136,24 +135,36 @@ export class RecordsService {
   async create(call: TenantCall, type: string, body: RecordBody): Promise<ReadRecord> {
     const written: Written = {};
     return this.uniqueChecked(call, type, written, async (tx) => {
-      const { definition, version } = await this.type(tx, type);
+      const current = await this.type(tx, type);
       requireAction(call, await typeAccess(tx, call, type), type, 'create');
-      written.definition = definition;
-      const validation = validateCreate(definition, body);
-      const errors = [...validation.errors, ...(await this.externalProblems(tx, validation.references, validation.users))];
-      if (errors.length === 0) errors.push(...ruleViolations(definition, validation.data, { now: new Date(), userId: call.scope.userId }));
-      if (errors.length > 0) throw invalid(errors);
-      const id = newId();
-      const { rows } = await tx.query<RecordRow>(INSERT_RECORD, [id, type, version, JSON.stringify(validation.data), call.scope.userId]);
-      const row = rows[0] as RecordRow;
-      await this.insertLinks(tx, validation.references.map((ref) => ({ ...ref, from: id })));
-      written.datas = [validation.data];
-      await writeIndexEntries(tx, new Map([[type, definition]]), [row], true);
-      await writeUserRefs(tx, definition, [row], true);
-      const record = toView(row, definition);
-      await this.changed(tx, call, 'record.created', null, record);
-      return { record, version: row.version };
+      written.definition = current.definition;
+      return this.insertOne(tx, call, type, current, body, written);
     });
+  }
+
+  /** Validates and stores one new record with its links, entries, audit entry and event (POST and bulk). */
+  private async insertOne(
+    tx: TenantTx,
+    call: TenantCall,
+    type: string,
+    { definition, version }: { definition: EntityTypeDefinition; version: number },
+    body: RecordBody,
+    written: Written,
+  ): Promise<ReadRecord> {
+    const validation = validateCreate(definition, body);
+    const errors = [...validation.errors, ...(await this.externalProblems(tx, validation.references, validation.users))];
+    if (errors.length === 0) errors.push(...ruleViolations(definition, validation.data, { now: new Date(), userId: call.scope.userId }));
+    if (errors.length > 0) throw invalid(errors);
+    const id = newId();
+    const { rows } = await tx.query<RecordRow>(INSERT_RECORD, [id, type, version, JSON.stringify(validation.data), call.scope.userId]);
+    const row = rows[0] as RecordRow;
+    await this.insertLinks(tx, validation.references.map((ref) => ({ ...ref, from: id })));
+    written.datas = [validation.data];
+    await writeIndexEntries(tx, new Map([[type, definition]]), [row], true);
+    await writeUserRefs(tx, definition, [row], true);
+    const record = toView(row, definition);
+    await this.changed(tx, call, 'record.created', null, record);
+    return { record, version: row.version };
   }
 
   async get(call: TenantCall, type: string, id: string, expand: readonly string[]): Promise<ReadRecord> {
@@ -178,40 +189,55 @@ export class RecordsService {
   async update(call: TenantCall, type: string, id: string, body: RecordBody, ifMatch: string | undefined): Promise<ReadRecord> {
     const written: Written = {};
     return this.uniqueChecked(call, type, written, async (tx) => {
-      const { definition, version: typeVersion } = await this.type(tx, type);
+      const current = await this.type(tx, type);
       const access = await typeAccess(tx, call, type);
       requireAction(call, access, type, 'update');
-      written.definition = definition;
-      const { rows } = await tx.query<RecordRow>(LOCK_RECORD, [type, id]);
-      const row = rows[0];
-      if (!row) throw recordNotFound(type, id);
-      await requireWritable(tx, call, access, row);
-      if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
-      const validation = validateUpdate(definition, row.data, body);
-      // Only values the body sets are checked against the database: stored
-      // references are kept valid by the link table, and a member removed
-      // since must not block unrelated changes.
-      const touched = new Set(Object.keys(body));
-      const references = validation.references.filter((ref) => touched.has(ref.field));
-      const users = validation.users.filter((user) => touched.has(user.field));
-      const errors = [...validation.errors, ...(await this.externalProblems(tx, references, users))];
-      if (errors.length === 0) errors.push(...ruleViolations(definition, validation.data, { now: new Date(), userId: call.scope.userId }));
-      if (errors.length > 0) throw invalid(errors);
-      const relationKeys = definition.fields.filter((field) => RELATION_TYPES.has(field.type) && touched.has(field.key)).map((field) => field.key);
-      if (relationKeys.length > 0) {
-        await tx.query(DELETE_LINKS_OF_FIELDS, [id, relationKeys]);
-        await this.insertLinks(tx, references.map((ref) => ({ ...ref, from: id })));
-      }
-      const updated = await tx.query<RecordRow>(UPDATE_RECORD, [id, JSON.stringify(validation.data), typeVersion, call.scope.userId]);
-      const after = updated.rows[0] as RecordRow;
-      written.datas = [validation.data];
-      written.ids = [id];
-      await writeIndexEntries(tx, new Map([[type, definition]]), [after]);
-      await writeUserRefs(tx, definition, [after]);
-      const record = toView(after, definition);
-      await this.changed(tx, call, 'record.updated', toView(row, definition), record);
-      return { record, version: after.version };
+      written.definition = current.definition;
+      return this.updateOne(tx, call, type, current, access, id, body, ifMatch, written);
     });
+  }
+
+  /** Merges, validates and stores one record's change with its links, entries, audit entry and event (PATCH and bulk upsert). */
+  private async updateOne(
+    tx: TenantTx,
+    call: TenantCall,
+    type: string,
+    { definition, version: typeVersion }: { definition: EntityTypeDefinition; version: number },
+    access: TypeAccess,
+    id: string,
+    body: RecordBody,
+    ifMatch: string | undefined,
+    written: Written,
+  ): Promise<ReadRecord> {
+    const { rows } = await tx.query<RecordRow>(LOCK_RECORD, [type, id]);
+    const row = rows[0];
+    if (!row) throw recordNotFound(type, id);
+    await requireWritable(tx, call, access, row);
+    if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
+    const validation = validateUpdate(definition, row.data, body);
+    // Only values the body sets are checked against the database: stored
+    // references are kept valid by the link table, and a member removed
+    // since must not block unrelated changes.
+    const touched = new Set(Object.keys(body));
+    const references = validation.references.filter((ref) => touched.has(ref.field));
+    const users = validation.users.filter((user) => touched.has(user.field));
+    const errors = [...validation.errors, ...(await this.externalProblems(tx, references, users))];
+    if (errors.length === 0) errors.push(...ruleViolations(definition, validation.data, { now: new Date(), userId: call.scope.userId }));
+    if (errors.length > 0) throw invalid(errors);
+    const relationKeys = definition.fields.filter((field) => RELATION_TYPES.has(field.type) && touched.has(field.key)).map((field) => field.key);
+    if (relationKeys.length > 0) {
+      await tx.query(DELETE_LINKS_OF_FIELDS, [id, relationKeys]);
+      await this.insertLinks(tx, references.map((ref) => ({ ...ref, from: id })));
+    }
+    const updated = await tx.query<RecordRow>(UPDATE_RECORD, [id, JSON.stringify(validation.data), typeVersion, call.scope.userId]);
+    const after = updated.rows[0] as RecordRow;
+    written.datas = [validation.data];
+    written.ids = [id];
+    await writeIndexEntries(tx, new Map([[type, definition]]), [after]);
+    await writeUserRefs(tx, definition, [after]);
+    const record = toView(after, definition);
+    await this.changed(tx, call, 'record.updated', toView(row, definition), record);
+    return { record, version: after.version };
   }
 
   /**
@@ -309,48 +335,56 @@ export class RecordsService {
   }
 
   /**
-   * Creates many records of one type in one transaction. Invalid items are
-   * reported by index and not created; the valid ones are all committed.
+   * Creates or upserts many records of one type in one transaction. Each item
+   * runs inside its own savepoint through the same path as POST (new) or
+   * PATCH (an item with `id`, or whose `upsertBy` value matches a record), so
+   * an item that fails (422, 409 on a unique value, 404, 403) is rolled back
+   * and reported by index while the others are all committed together.
    */
-  async bulkCreate(call: TenantCall, type: string, bodies: readonly RecordBody[]): Promise<BulkResult> {
-    const written: Written = {};
-    return this.uniqueChecked(call, type, written, async (tx) => {
-      const { definition, version } = await this.type(tx, type);
-      requireAction(call, await typeAccess(tx, call, type), type, 'create');
-      written.definition = definition;
-      const validations = bodies.map((body) => validateCreate(definition, body));
-      const external = await this.externalProblemsByItem(
-        tx,
-        validations.map((v) => v.references),
-        validations.map((v) => v.users),
-      );
+  async bulk(call: TenantCall, type: string, bodies: readonly RecordBody[], upsertBy: string | undefined): Promise<BulkResult> {
+    return this.db.tenant.transaction(call.scope, async (tx) => {
+      const current = await this.type(tx, type);
+      const { definition } = current;
+      const access = await typeAccess(tx, call, type);
+      if (upsertBy !== undefined && definition.fields.find((field) => field.key === upsertBy)?.unique !== true) {
+        throw invalid([{ pointer: '/upsert_by', message: `${upsertBy} is not a unique field of ${type}` }]);
+      }
+      // A request that can only create (no upsert_by, no item with an id) is
+      // refused as a whole when the caller may not create, as before upserts.
+      const updates = upsertBy !== undefined || bodies.some((body) => 'id' in body);
+      if (!updates || !access.actions.update) requireAction(call, access, type, 'create');
       const results: BulkResult['results'] = [];
-      const valid: { index: number; id: string; validation: RecordValidation }[] = [];
-      validations.forEach((validation, index) => {
-        const errors = [...validation.errors, ...(external[index] ?? [])];
-        if (errors.length === 0) errors.push(...ruleViolations(definition, validation.data, { now: new Date(), userId: call.scope.userId }));
-        if (errors.length > 0) results.push({ index, status: 422, errors: errors.map(({ pointer, message }) => ({ pointer, message })) });
-        else valid.push({ index, id: newId(), validation });
-      });
-      if (valid.length > 0) {
-        const { rows } = await tx.query<RecordRow>(INSERT_RECORDS, [
-          valid.map((item) => item.id),
-          valid.map((item) => JSON.stringify(item.validation.data)),
-          type,
-          version,
-          call.scope.userId,
-        ]);
-        await this.insertLinks(tx, valid.flatMap((item) => item.validation.references.map((ref) => ({ ...ref, from: item.id }))));
-        written.datas = valid.map((item) => item.validation.data);
-        await writeIndexEntries(tx, new Map([[type, definition]]), rows, true);
-        await writeUserRefs(tx, definition, rows, true);
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        for (const item of valid) {
-          await this.changed(tx, call, 'record.created', null, toView(byId.get(item.id) as RecordRow, definition));
-          results.push({ index: item.index, status: 201, id: item.id });
+      for (const [index, item] of bodies.entries()) {
+        const { id: given, ...body } = item;
+        const written: Written = {};
+        await tx.query('savepoint bulk_item');
+        try {
+          let id: string | undefined;
+          if (given !== undefined) {
+            if (typeof given !== 'string' || !isUuidText(given)) throw invalid([{ pointer: '/id', message: 'must be a record id (UUID)' }]);
+            id = given;
+          } else if (upsertBy !== undefined) {
+            id = await findByUnique(tx, definition, upsertBy, body[upsertBy]);
+          }
+          let done: ReadRecord;
+          if (id === undefined) {
+            requireAction(call, access, type, 'create');
+            done = await this.insertOne(tx, call, type, current, body, written);
+          } else {
+            requireAction(call, access, type, 'update');
+            done = await this.updateOne(tx, call, type, current, access, id, body, undefined, written);
+          }
+          await tx.query('release savepoint bulk_item');
+          results.push({ index, status: id === undefined ? 201 : 200, id: done.record.id, version: done.version });
+        } catch (error) {
+          if (!(error instanceof AppError) && !isUniqueViolation(error)) throw error;
+          await tx.query('rollback to savepoint bulk_item');
+          const problem = error instanceof AppError ? error : await uniqueConflictIn(tx, type, written.datas ?? [], definition, written.ids ?? []);
+          const errors = problem.errors.map(({ pointer, message }) => ({ pointer, message }));
+          results.push({ index, status: problem.definition.status as 403 | 404 | 409 | 422, detail: problem.detail, ...(errors.length > 0 ? { errors } : {}) });
         }
       }
-      return { results: results.sort((a, b) => a.index - b.index) };
+      return { results };
     });
   }
 

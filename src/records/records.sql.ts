@@ -8,7 +8,7 @@ export const INSERT_RECORD = `
   values (current_setting('app.tenant_id')::uuid, $1, $2, $3, $4, $5, $5)
   returning ${COLUMNS}`;
 
-/** Many records of one type in one statement (bulk create): $1 ids, $2 data objects. */
+/** Many records of one type in one statement: $1 ids, $2 data objects (the entities benchmark loads with it). */
 export const INSERT_RECORDS = `
   insert into records (tenant_id, id, type_key, type_version, data, created_by, updated_by)
   select current_setting('app.tenant_id')::uuid, u.id, $3, $4, u.data, $5, $5
