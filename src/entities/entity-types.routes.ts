@@ -3,11 +3,15 @@ import type { App } from '../platform/http/server.ts';
 import { problemResponses } from '../platform/http/schemas.ts';
 import {
   AddFieldBody,
+  ChangedEntityTypeSchema,
+  ChangePreviewSchema,
+  ChangeQuery,
   CreateEntityTypeBody,
   EntityTypeListSchema,
   EntityTypeSchema,
   KeyParams,
   PatchEntityTypeBody,
+  PreviewBody,
   RollbackBody,
   VersionListSchema,
   VersionsQuery,
@@ -21,6 +25,9 @@ const tags = ['entity-types'];
 // (agents and integrations need the model to read records); changing it is
 // for gestores only, never for a key (src/api-keys/core/scopes.ts).
 const READ_SCOPES = ['agentes', 'read-only', 'read-write'];
+
+const NARROWING =
+  'A narrowing change that existing records violate (or a field made `unique` whose values repeat) is 409 `change-breaks-records` with the counts and examples; `?on_invalid=accept` applies it anyway (not for repeated unique values) and lists the failing records in `invalid_records`: they keep their data and fail validation on their next write until corrected.';
 
 export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) {
   return async function routes(app: App): Promise<void> {
@@ -69,14 +76,15 @@ export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) 
         schema: {
           tags,
           summary: 'Change an entity type (gestor): creates the next version',
-          description: 'A change that changes nothing creates no version and answers the type as it is.',
+          description: `A change that changes nothing creates no version and answers the type as it is. ${NARROWING}`,
           security,
           params: KeyParams,
+          querystring: ChangeQuery,
           body: PatchEntityTypeBody,
-          response: { 200: EntityTypeSchema, ...problemResponses(401, 403, 404, 422) },
+          response: { 200: ChangedEntityTypeSchema, ...problemResponses(401, 403, 404, 409, 422) },
         },
       },
-      async (request) => service.update(tenantCallOf(request), request.params.key, request.body),
+      async (request) => service.update(tenantCallOf(request), request.params.key, request.body, request.query.on_invalid),
     );
 
     app.post(
@@ -86,14 +94,33 @@ export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) 
         schema: {
           tags,
           summary: 'Add one field to an entity type (gestor): creates the next version',
-          description: 'Errors point into the field sent (`/values`, `/key`).',
+          description: `Errors point into the field sent (\`/values\`, \`/key\`). ${NARROWING}`,
           security,
           params: KeyParams,
+          querystring: ChangeQuery,
           body: AddFieldBody,
-          response: { 201: EntityTypeSchema, ...problemResponses(401, 403, 404, 422) },
+          response: { 201: ChangedEntityTypeSchema, ...problemResponses(401, 403, 404, 409, 422) },
         },
       },
-      async (request, reply) => reply.code(201).send(await service.addField(tenantCallOf(request), request.params.key, request.body)),
+      async (request, reply) => reply.code(201).send(await service.addField(tenantCallOf(request), request.params.key, request.body, request.query.on_invalid)),
+    );
+
+    app.post(
+      '/api/entity-types/:key/preview',
+      {
+        onRequest: gestor,
+        schema: {
+          tags,
+          summary: 'What a change would do, without applying it (gestor)',
+          description:
+            'The body is a PATCH body or `{ "add_field": {...} }`. Answers the diff, the existing records the change would invalidate (count and up to 5 examples with their errors; the scan reads at most 100,000 records and says `capped`, and is skipped for changes that cannot invalidate a record), the fields whose index entries would be built or dropped, values held by several records in fields becoming `unique`, and `safe`. Changes nothing. An invalid change is 422 as for PATCH.',
+          security,
+          params: KeyParams,
+          body: PreviewBody,
+          response: { 200: ChangePreviewSchema, ...problemResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request) => service.preview(tenantCallOf(request), request.params.key, request.body),
     );
 
     app.get(

@@ -126,3 +126,56 @@ export const VersionSchema = Type.Object({
 export type EntityTypeVersion = Static<typeof VersionSchema>;
 
 export const VersionListSchema = Type.Object({ data: Type.Array(VersionSchema) });
+
+// --- Change preview and the narrowing guard (docs/entities.md, "Preview and narrowing changes").
+
+export const PreviewBody = Type.Unsafe<unknown>({
+  type: 'object',
+  description: 'The change to preview: a PATCH body `{ label?, description?, fields?, rules? }`, or `{ "add_field": {...} }` for POST /fields.',
+  examples: [{ add_field: { key: 'severity', type: 'enum', values: ['low', 'high'], required: true } }],
+});
+
+export const ChangeQuery = Type.Object(
+  {
+    on_invalid: Type.Optional(
+      StringEnum(['refuse', 'accept'], {
+        description: '`refuse` (default): a change that existing records would violate is 409. `accept`: apply it; the records keep their data, are reported in `invalid_records` and fail validation on their next write.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const FieldErrorSchema = Type.Object({ pointer: Type.String(), message: Type.String() });
+const RecordExample = Type.Object({ id: Uuid, errors: Type.Array(FieldErrorSchema) });
+
+export const RecordsCheckSchema = Type.Object({
+  scanned: Type.Boolean({ description: 'false when the change cannot invalidate a record (a widening change): nothing was read' }),
+  total: Type.Integer({ description: 'Records read' }),
+  failing: Type.Integer({ description: 'Records valid under the current definition that the proposed one rejects' }),
+  capped: Type.Boolean({ description: 'true when the scan stopped at its cap (100,000 records) with records left unread' }),
+  examples: Type.Array(RecordExample, { maxItems: 5 }),
+});
+export type RecordsCheck = Static<typeof RecordsCheckSchema>;
+
+export const UniqueConflictSchema = Type.Object({ field: Type.String(), value: Type.Unknown(), count: Type.Integer() });
+export type UniqueConflict = Static<typeof UniqueConflictSchema>;
+
+export const ChangePreviewSchema = Type.Object({
+  diff: DiffSchema,
+  current_version: Type.Integer(),
+  records: RecordsCheckSchema,
+  indexes: Type.Object({ build: Type.Array(Type.String()), drop: Type.Array(Type.String()) }),
+  unique_conflicts: Type.Array(UniqueConflictSchema, { maxItems: 5 }),
+  safe: Type.Boolean(),
+  unsafe_reasons: Type.Array(Type.String()),
+});
+export type ChangePreview = Static<typeof ChangePreviewSchema>;
+
+export const InvalidRecordsSchema = Type.Object({ count: Type.Integer(), capped: Type.Boolean(), examples: Type.Array(RecordExample) });
+export type InvalidRecords = Static<typeof InvalidRecordsSchema>;
+
+export const ChangedEntityTypeSchema = Type.Object({
+  ...EntityTypeSchema.properties,
+  invalid_records: Type.Optional(InvalidRecordsSchema),
+});

@@ -14,9 +14,15 @@ import { diffDefinitions, isEmptyDiff, type DefinitionDiff } from './core/diff.t
 import { parseDefinition } from './core/parse-definition.ts';
 import { applyPatch, rebaseErrors, withAddedField, type Candidate } from './core/patch.ts';
 import { checkRuleConditions } from './core/rule-conditions.ts';
-import type { EntityType, EntityTypeVersion } from './entity-types.schemas.ts';
+import { indexChanges, mayInvalidate, newlyUniqueFields } from './core/narrowing.ts';
+import { storedRecordErrors } from '../records/core/stored-record.ts';
+import { EntityTypeErrors } from './entity-types.errors.ts';
+import type { ChangePreview, EntityType, EntityTypeVersion, InvalidRecords, RecordsCheck, UniqueConflict } from './entity-types.schemas.ts';
 import {
   CURRENT_DEFINITIONS,
+  DUPLICATE_VALUES,
+  FIELD_KEYS_WITH_HISTORY,
+  SCAN_RECORDS,
   INSERT_TYPE,
   INSERT_VERSION,
   LIST_TYPES,
@@ -93,12 +99,98 @@ function validate(candidate: unknown, registry: Map<string, EntityTypeDefinition
   return parsed.definition;
 }
 
+/** Records read by one preview or change at most; beyond it the answer says `capped`. */
+export const SCAN_CAP = 100_000;
+const SCAN_BATCH = 1000;
+const EXAMPLES = 5;
+
+/** What to do when a narrowing change meets records it invalidates: refuse (409) or apply and report them. */
+export type OnInvalid = 'refuse' | 'accept';
+
+type Built = { candidate: Candidate; rebase: (errors: FieldError[]) => FieldError[] };
+
+interface Assessment {
+  readonly diff: DefinitionDiff;
+  readonly records: RecordsCheck;
+  readonly indexes: { build: string[]; drop: string[] };
+  readonly unique_conflicts: UniqueConflict[];
+}
+
+/**
+ * Reads the type's records (keyset by id, in batches, up to SCAN_CAP) and
+ * counts those that the proposed definition invalidates and the current one
+ * did not (a record already invalid under the current definition is not
+ * this change's doing). Skipped, with `scanned: false`, for widening changes.
+ */
+async function checkRecords(tx: TenantTx, key: string, current: EntityTypeDefinition, proposed: EntityTypeDefinition, scan: boolean): Promise<RecordsCheck> {
+  const result = { scanned: scan, total: 0, failing: 0, capped: false, examples: [] as RecordsCheck['examples'] };
+  if (!scan) return result;
+  const context = { now: new Date(), userId: null };
+  let after: string | null = null;
+  while (result.total < SCAN_CAP) {
+    const limit = Math.min(SCAN_BATCH, SCAN_CAP - result.total);
+    const { rows }: { rows: { id: string; data: Record<string, unknown> }[] } = await tx.query(SCAN_RECORDS, [key, after, limit]);
+    for (const row of rows) {
+      const known = new Set(storedRecordErrors(current, row.data, context).map((error) => `${error.pointer} ${error.message}`));
+      const errors = storedRecordErrors(proposed, row.data, context).filter((error) => !known.has(`${error.pointer} ${error.message}`));
+      if (errors.length === 0) continue;
+      result.failing += 1;
+      if (result.examples.length < EXAMPLES) result.examples.push({ id: row.id, errors: errors.map(({ pointer, message }) => ({ pointer, message })) });
+    }
+    result.total += rows.length;
+    if (rows.length < limit) return result;
+    after = rows[rows.length - 1]!.id;
+  }
+  // Stopped at the cap: there may be more records.
+  const more = await tx.query(SCAN_RECORDS, [key, after, 1]);
+  result.capped = more.rows.length > 0;
+  return result;
+}
+
+async function assess(tx: TenantTx, key: string, current: EntityTypeDefinition, proposed: EntityTypeDefinition): Promise<Assessment> {
+  const diff = diffDefinitions(current, proposed);
+  const history = new Set((await tx.query<{ key: string }>(FIELD_KEYS_WITH_HISTORY, [key])).rows.map((row) => row.key));
+  const records = await checkRecords(tx, key, current, proposed, mayInvalidate(diff, history));
+  const unique_conflicts: UniqueConflict[] = [];
+  for (const field of newlyUniqueFields(current, proposed, history)) {
+    if (unique_conflicts.length >= EXAMPLES) break;
+    const { rows } = await tx.query<{ value: unknown; count: number }>(DUPLICATE_VALUES, [key, field.key, EXAMPLES - unique_conflicts.length]);
+    unique_conflicts.push(...rows.map((row) => ({ field: field.key, value: row.value, count: row.count })));
+  }
+  return { diff, records, indexes: indexChanges(current, proposed), unique_conflicts };
+}
+
+function unsafeReasons(assessment: Pick<Assessment, 'records' | 'unique_conflicts'>): string[] {
+  const reasons: string[] = [];
+  const { records } = assessment;
+  if (records.failing > 0) reasons.push(`${records.failing} existing record${records.failing === 1 ? '' : 's'} would no longer validate${records.capped ? ` (among the first ${records.total} read)` : ''}`);
+  for (const conflict of assessment.unique_conflicts) reasons.push(`field ${conflict.field} would be unique but ${conflict.count} records hold the same value`);
+  return reasons;
+}
+
 const ACTIONS: Record<ChangeKind, string> = {
   create: 'entity_type.created',
   update: 'entity_type.updated',
   add_field: 'entity_type.updated',
   rollback: 'entity_type.rolled_back',
 };
+
+/** The preview body: `{ add_field: {...} }` previews POST /fields, anything else is a PATCH body. */
+function previewBuild(body: unknown, current: EntityTypeDefinition): Built {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.hasOwn(body, 'add_field')) {
+    const { add_field: field, ...rest } = body as Record<string, unknown>;
+    if (Object.keys(rest).length > 0) return { candidate: { ok: false, errors: Object.keys(rest).map((name) => ({ pointer: `/${name}`, message: 'cannot be combined with add_field' })) }, rebase: (errors) => errors };
+    const { candidate, index } = withAddedField(current, field);
+    return { candidate: { ok: true, candidate }, rebase: (errors) =>
+        errors.map((error) => {
+          const prefix = `/fields/${index}`;
+          if (error.pointer === prefix || error.pointer.startsWith(`${prefix}/`)) return { ...error, pointer: `/add_field${error.pointer.slice(prefix.length)}` };
+          return error;
+        }),
+    };
+  }
+  return { candidate: applyPatch(current, body), rebase: (errors) => errors };
+}
 
 export class EntityTypesService {
   constructor(private readonly db: Database) {}
@@ -130,13 +222,13 @@ export class EntityTypesService {
   }
 
   /** PATCH: members present replace the current ones; the result is validated whole. */
-  update(call: TenantCall, key: string, patch: unknown): Promise<EntityType> {
-    return this.change(call, key, 'update', (current) => ({ candidate: applyPatch(current, patch), rebase: (errors) => errors }));
+  update(call: TenantCall, key: string, patch: unknown, onInvalid: OnInvalid = 'refuse'): Promise<EntityType & { invalid_records?: InvalidRecords }> {
+    return this.change(call, key, 'update', onInvalid, (current) => ({ candidate: applyPatch(current, patch), rebase: (errors) => errors }));
   }
 
   /** Appends one field; errors point into the field (the request body). */
-  addField(call: TenantCall, key: string, field: unknown): Promise<EntityType> {
-    return this.change(call, key, 'add_field', (current) => {
+  addField(call: TenantCall, key: string, field: unknown, onInvalid: OnInvalid = 'refuse'): Promise<EntityType & { invalid_records?: InvalidRecords }> {
+    return this.change(call, key, 'add_field', onInvalid, (current) => {
       const { candidate, index } = withAddedField(current, field);
       return { candidate: { ok: true, candidate }, rebase: (errors) => rebaseErrors(errors, `/fields/${index}`) };
     });
@@ -176,12 +268,36 @@ export class EntityTypesService {
     }));
   }
 
+  /**
+   * What a change (a PATCH body, or `{ add_field }`) would do, without doing
+   * it: diff, records it invalidates, index entries built and dropped, values
+   * duplicated in fields becoming unique. Read-only; takes no lock.
+   */
+  async preview(call: TenantCall, key: string, body: unknown): Promise<ChangePreview> {
+    return this.db.tenant.transaction(call.scope, async (tx) => {
+      const current = await this.current(tx, key);
+      const built = previewBuild(body, current.definition);
+      if (!built.candidate.ok) throw invalid(built.candidate.errors);
+      const definition = validate(built.candidate.candidate, await loadRegistry(tx), built.rebase);
+      const assessment = await assess(tx, key, current.definition, definition);
+      const unsafe_reasons = unsafeReasons(assessment);
+      return {
+        ...assessment,
+        diff: assessment.diff as ChangePreview['diff'],
+        current_version: current.current_version,
+        safe: unsafe_reasons.length === 0,
+        unsafe_reasons,
+      };
+    });
+  }
+
   private async change(
     call: TenantCall,
     key: string,
     kind: ChangeKind,
-    build: (current: EntityTypeDefinition) => { candidate: Candidate; rebase: (errors: FieldError[]) => FieldError[] },
-  ): Promise<EntityType> {
+    onInvalid: OnInvalid,
+    build: (current: EntityTypeDefinition) => Built,
+  ): Promise<EntityType & { invalid_records?: InvalidRecords }> {
     return this.db.tenant.transaction(call.scope, async (tx) => {
       const locked = await this.lock(tx, key);
       const current = await this.current(tx, key);
@@ -189,7 +305,14 @@ export class EntityTypesService {
       if (!candidate.ok) throw invalid(candidate.errors);
       const registry = await loadRegistry(tx);
       const definition = validate(candidate.candidate, registry, rebase);
-      return this.recordVersion(tx, call, {
+      // Under the type lock, so no concurrent change slips between check and apply.
+      const { records, unique_conflicts } = await assess(tx, key, current.definition, definition);
+      // Duplicates are refused even with accept: the database could not enforce the uniqueness.
+      if (unique_conflicts.length > 0 || (records.failing > 0 && onInvalid !== 'accept')) {
+        const reasons = unsafeReasons({ records, unique_conflicts });
+        throw new AppError(EntityTypeErrors['change-breaks-records'], `The change was not applied: ${reasons.join('; ')}.`, [], { records, unique_conflicts });
+      }
+      const after = await this.recordVersion(tx, call, {
         key,
         version: locked.current_version + 1,
         kind,
@@ -197,6 +320,7 @@ export class EntityTypesService {
         beforeType: current,
         definition,
       });
+      return records.failing > 0 ? { ...after, invalid_records: { count: records.failing, capped: records.capped, examples: records.examples } } : after;
     });
   }
 

@@ -36,3 +36,19 @@ export const SELECT_VERSION_DEFINITION = `select definition from entity_type_ver
 export const LIST_VERSIONS = `
   select version, change_kind, created_by, created_at, diff, case when $2::boolean then definition end as definition
   from entity_type_versions where type_key = $1 order by version`;
+
+/** Every field key any version of the type ever had: their values may still be stored in records. */
+export const FIELD_KEYS_WITH_HISTORY = `
+  select distinct f->>'key' as key
+  from entity_type_versions v cross join lateral jsonb_array_elements(v.definition->'fields') f
+  where v.type_key = $1`;
+
+/** One keyset page of a type's records, for the change preview (RLS: the caller's visible records). */
+export const SCAN_RECORDS = `select id, data from records where type_key = $1 and ($2::uuid is null or id > $2::uuid) order by id limit $3`;
+
+/** Values of one field held by more than one record (a field about to become unique). */
+export const DUPLICATE_VALUES = `
+  select data->$2 as value, count(*)::int as count
+  from records where type_key = $1 and data ? $2 and jsonb_typeof(data->$2) <> 'null'
+  group by data->$2 having count(*) > 1
+  order by count(*) desc, data->$2 limit $3`;

@@ -43,6 +43,7 @@ const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: u
   'POST /api/entity-types/:key/fields': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/fields`, body: { key: 'x', type: 'text' } }),
   'GET /api/entity-types/:key/versions': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/versions` }),
   'POST /api/entity-types/:key/rollback': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/rollback`, body: { to_version: 1 } }),
+  'POST /api/entity-types/:key/preview': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/preview`, body: { label: 'Changed' } }),
   // Records: by the other organisation's record id under a type key both have...
   'GET /api/records/:type/:id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}` }),
   'PATCH /api/records/:type/:id': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}`, body: { title: 'Changed' } }),

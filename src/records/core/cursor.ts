@@ -2,7 +2,7 @@
 // forged cursor only moves the starting point inside the caller's own
 // organisation, which RLS bounds), but validated whole on read, so a
 // tampered or truncated cursor is a 422, never a 500.
-import { isUuidText } from '../../entities/index.ts';
+import { isUuidText } from '../../entities/core/field-values.ts';
 
 export interface Cursor {
   /** The sort the cursor was issued for; it must be the sort of the request. */

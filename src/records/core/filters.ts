@@ -2,8 +2,8 @@
 // statement matches by containment (data @> filter): equality for single
 // values, "contains" for list fields. Query values are text, so each is read
 // as its field's type; a value the field could never hold is a 422.
-import type { EntityTypeDefinition, FieldDefinition } from '../../entities/index.ts';
-import { isUuidText } from '../../entities/index.ts';
+import type { EntityTypeDefinition, FieldDefinition } from '../../entities/core/definitions.ts';
+import { isUuidText } from '../../entities/core/field-values.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 
 const FILTER_PARAMETER = /^filter\[([a-z][a-z0-9_]{0,62})\]$/;

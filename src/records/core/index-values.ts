@@ -1,7 +1,7 @@
 // Which values of a record get index entries (migrations/0005_record_index.sql)
 // and in which typed column. Pure: derived from the CURRENT definition and the
 // stored data only, so entries can always be rebuilt from `data`.
-import type { EntityTypeDefinition, FieldDefinition, FieldType } from '../../entities/index.ts';
+import type { EntityTypeDefinition, FieldDefinition, FieldType } from '../../entities/core/definitions.ts';
 
 export type IndexColumn = 'value_text' | 'value_number' | 'value_date' | 'value_time' | 'value_bool';
 

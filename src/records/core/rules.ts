@@ -8,7 +8,7 @@
 // relations is left to the query engine's SQL backend (issue #5). Relative
 // times and `start_of` are computed in UTC.
 import { compileCondition, evaluate, inMemoryRecords } from '../../conditions/index.ts';
-import type { EntityTypeDefinition } from '../../entities/index.ts';
+import type { EntityTypeDefinition } from '../../entities/core/definitions.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 
 export interface RuleContext {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { EntityTypeDefinition } from '../../entities/index.ts';
+import type { EntityTypeDefinition } from '../../entities/core/definitions.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { etagOf, ifMatchAccepts } from './etag.ts';
 import { parseFilters } from './filters.ts';

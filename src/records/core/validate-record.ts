@@ -7,7 +7,10 @@
 // is absent from `data` (never stored as null). Keys that are not fields of
 // the current definition (fields removed by a later version of the type) are
 // kept untouched, so a rollback brings their values back.
-import { isUuidText, SYSTEM_FIELDS, valueProblem, type EntityTypeDefinition, type FieldDefinition } from '../../entities/index.ts';
+// Pure core imports pure core directly (not through entities/index.ts, which
+// loads the entity types service, which uses this module: no import cycle).
+import { SYSTEM_FIELDS, type EntityTypeDefinition, type FieldDefinition } from '../../entities/core/definitions.ts';
+import { isUuidText, valueProblem } from '../../entities/core/field-values.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 
 /** One record id a relation field points at, for the service to check and to store as a link. */
