@@ -15,17 +15,13 @@
 // BENCH_BULK_CONNECTIONS (2), BENCH_BULK_SIZE (500), BENCH_SWEEP (10,100,1000;
 // "" to skip), TESSERA_DB_POOL_SIZE (4).
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { buildApp } from '../src/app.ts';
-import { generateSigningKeyPem } from '../src/auth/index.ts';
-import { loadConfig } from '../src/config.ts';
 import { createBenchDatabase } from './database.ts';
+import { startBenchServer } from './server.ts';
 import { CASE_TYPE, type BenchTenant, type EntityPlan, type EntityResult, type EntityScenario, type FromLoad } from './entities/context.ts';
 import { cloneTenants, loadRecords, sampleIds } from './entities/seed.ts';
 import { measureSweep, type SweepPoint } from './entities/sweep.ts';
@@ -136,20 +132,7 @@ async function main(): Promise<void> {
   const database = await createBenchDatabase(log);
   cleanups.push(() => database.dispose());
   log(`Database ready (${database.source}, PostgreSQL ${database.serverVersion})`);
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-bench-data-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  const config = loadConfig({
-    TESSERA_DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    TESSERA_DB_POOL_SIZE: String(settings.poolSize),
-    TESSERA_JWT_PRIVATE_KEY: generateSigningKeyPem(),
-    TESSERA_API_KEY_SECRET: randomBytes(32).toString('base64url'),
-    TESSERA_SIGNUP_RATE_LIMIT: '100000',
-  });
-  const built = await buildApp(config, { appUrl: database.appUrl, operatorUrl: database.operatorUrl });
-  cleanups.push(() => built.close());
-  await built.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;
+  const { built, base } = await startBenchServer(database, settings.poolSize, cleanups);
   log(`Server listening on ${base} (pool size ${settings.poolSize})`);
 
   // Two real signups and type definitions through the API; everything else by SQL.

@@ -11,16 +11,10 @@
 // long to wait for other work on the machine to stop before each scenario),
 // TESSERA_DB_POOL_SIZE (4).
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '../src/app.ts';
-import { generateSigningKeyPem } from '../src/auth/index.ts';
-import { loadConfig } from '../src/config.ts';
 import { createBenchDatabase } from './database.ts';
+import { startBenchServer } from './server.ts';
 import { backgroundBusy, cpuDelta, machineInfo, sampleCpu } from './machine.ts';
 import { measureMicroCosts } from './micro.ts';
 import type { FromChild, LoadPlan, ToChild } from './plan.ts';
@@ -165,22 +159,7 @@ async function main(): Promise<void> {
   cleanups.push(() => database.dispose());
   log(`Database ready (${database.source}, PostgreSQL ${database.serverVersion})`);
 
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-bench-data-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-  const config = loadConfig({
-    TESSERA_DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    TESSERA_DB_POOL_SIZE: String(settings.poolSize),
-    TESSERA_JWT_PRIVATE_KEY: generateSigningKeyPem(),
-    TESSERA_API_KEY_SECRET: randomBytes(32).toString('base64url'),
-    // One client IP signs up every organisation.
-    TESSERA_SIGNUP_RATE_LIMIT: '100000',
-  });
-  const built = await buildApp(config, { appUrl: database.appUrl, operatorUrl: database.operatorUrl });
-  cleanups.push(() => built.close());
-  await built.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = built.app.server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
+  const { built, config, base } = await startBenchServer(database, settings.poolSize, cleanups);
   log(`Server listening on ${base} (pool size ${settings.poolSize})`);
 
   log(`Signing up ${settings.organisations} organisations, one after another`);
