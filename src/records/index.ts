@@ -1,4 +1,3 @@
 export { RecordsService } from './records.service.ts';
 export { recordsRoutes } from './records.routes.ts';
 export { RecordErrors } from './records.errors.ts';
-export { rebuildIndexEntries } from './index-entries.ts';

@@ -7,6 +7,7 @@ import { ROLES } from '../../src/platform/db/roles.ts';
 import { assertProblem } from '../helpers/problem.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 import { AdminDb, addMember } from '../members/helpers.ts';
+import { defineType } from '../helpers/entities.ts';
 
 // The body of issue #4, verbatim.
 const ISSUE_EXAMPLE = {
@@ -38,11 +39,7 @@ describe('entity types', () => {
     await app.stop();
   });
 
-  async function create(owner: { token: string }, body: unknown) {
-    const response = await app.request({ method: 'POST', url: '/api/entity-types', token: owner.token, body });
-    assert.equal(response.statusCode, 201, response.body);
-    return response.json();
-  }
+  const create = (owner: { token: string }, body: unknown) => defineType(app, owner.token, body);
 
   async function apiKey(owner: SignedUp, escopo: string): Promise<string> {
     const response = await app.request({ method: 'POST', url: '/api/tenants/atual/api-keys', token: owner.token, body: { nome: escopo, escopo } });

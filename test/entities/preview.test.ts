@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { assertProblem } from '../helpers/problem.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 import { addMember } from '../members/helpers.ts';
+import { defineType } from '../helpers/entities.ts';
 
 const TICKET = {
   key: 'ticket',
@@ -30,8 +31,7 @@ describe('entity type change preview and narrowing guard', () => {
   /** An organisation with the ticket type and three records; two share a code, one has no priority. */
   async function ticketOrganisation(): Promise<{ owner: SignedUp; ids: string[] }> {
     const owner = await signup(app);
-    const created = await app.request({ method: 'POST', url: '/api/entity-types', token: owner.token, body: TICKET });
-    assert.equal(created.statusCode, 201, created.body);
+    await defineType(app, owner.token, TICKET);
     const ids: string[] = [];
     for (const body of [
       { title: 'Printer on fire', priority: 'high', code: 'A' },

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { assertProblem } from '../helpers/problem.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 import { AdminDb, addMember } from '../members/helpers.ts';
+import { defineType } from '../helpers/entities.ts';
 
 const CONTACT = {
   key: 'contact',
@@ -43,8 +44,7 @@ describe('records: bulk create and upsert', () => {
 
   async function organisation(): Promise<SignedUp> {
     const owner = await signup(app);
-    const response = await app.request({ method: 'POST', url: '/api/entity-types', token: owner.token, body: CONTACT });
-    assert.equal(response.statusCode, 201, response.body);
+    await defineType(app, owner.token, CONTACT);
     return owner;
   }
 

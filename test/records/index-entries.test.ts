@@ -9,6 +9,7 @@ import { LIST_RECORDS, LIST_RECORDS_BY_INDEX } from '../../src/records/records.s
 import { assertProblem } from '../helpers/problem.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 import { AdminDb } from '../members/helpers.ts';
+import { defineType } from '../helpers/entities.ts';
 
 const TICKET = {
   key: 'ticket',
@@ -53,8 +54,7 @@ describe('record index entries', () => {
 
   async function organisation(): Promise<SignedUp> {
     const owner = await signup(app);
-    const response = await app.request({ method: 'POST', url: '/api/entity-types', token: owner.token, body: TICKET });
-    assert.equal(response.statusCode, 201, response.body);
+    await defineType(app, owner.token, TICKET);
     return owner;
   }
 
@@ -113,10 +113,7 @@ describe('record index entries', () => {
 
   test('cascade and set_null on delete: entries of cascaded records go, entries of cleared records are rewritten', async () => {
     const owner = await organisation();
-    const define = async (body: unknown) => {
-      const response = await app.request({ method: 'POST', url: '/api/entity-types', token: owner.token, body });
-      assert.equal(response.statusCode, 201, response.body);
-    };
+    const define = (body: unknown) => defineType(app, owner.token, body);
     await define({ key: 'parent', label: 'Parent', fields: [{ key: 'name', type: 'text', indexed: true }] });
     await define({
       key: 'child',

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { assertProblem } from '../helpers/problem.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 import { AdminDb, addMember } from '../members/helpers.ts';
+import { defineType } from '../helpers/entities.ts';
 
 const ASSET = { key: 'asset', label: 'Asset', fields: [{ key: 'tag', type: 'text', required: true }] };
 
@@ -49,16 +50,13 @@ describe('records', () => {
     await app.stop();
   });
 
-  async function defineType(owner: { token: string }, body: unknown) {
-    const response = await app.request({ method: 'POST', url: '/api/entity-types', token: owner.token, body });
-    assert.equal(response.statusCode, 201, response.body);
-  }
+  const define = (owner: { token: string }, body: unknown) => defineType(app, owner.token, body);
 
   /** An organisation with the asset and thing types. */
   async function organisation(): Promise<SignedUp> {
     const owner = await signup(app);
-    await defineType(owner, ASSET);
-    await defineType(owner, THING);
+    await define(owner, ASSET);
+    await define(owner, THING);
     return owner;
   }
 
@@ -294,7 +292,7 @@ describe('records', () => {
 
   test('DELETE applies on_delete: restrict names the blockers, cascade deletes, set_null clears', async () => {
     const owner = await organisation();
-    await defineType(owner, {
+    await define(owner, {
       key: 'part',
       label: 'Part',
       fields: [
@@ -339,8 +337,8 @@ describe('records', () => {
 
   test('a cascade chain that reaches a restrict is refused whole', async () => {
     const owner = await organisation();
-    await defineType(owner, { key: 'part', label: 'Part', fields: [{ key: 'holder', type: 'reference', target: 'asset', on_delete: 'cascade' }] });
-    await defineType(owner, { key: 'note', label: 'Note', fields: [{ key: 'part', type: 'reference', target: 'part', on_delete: 'restrict' }] });
+    await define(owner, { key: 'part', label: 'Part', fields: [{ key: 'holder', type: 'reference', target: 'asset', on_delete: 'cascade' }] });
+    await define(owner, { key: 'note', label: 'Note', fields: [{ key: 'part', type: 'reference', target: 'part', on_delete: 'restrict' }] });
     const asset = await create(owner.token, 'asset', { tag: 'A' });
     const part = await create(owner.token, 'part', { holder: asset.id });
     const note = await create(owner.token, 'note', { part: part.id });
@@ -354,7 +352,7 @@ describe('records', () => {
 
   test('cascades follow cycles and self-references to the end; a hidden reference field is cleared', async () => {
     const owner = await organisation();
-    await defineType(owner, { key: 'node', label: 'Node', fields: [{ key: 'next', type: 'reference', target: 'node', on_delete: 'cascade' }, { key: 'old', type: 'reference', target: 'asset', on_delete: 'restrict' }] });
+    await define(owner, { key: 'node', label: 'Node', fields: [{ key: 'next', type: 'reference', target: 'node', on_delete: 'cascade' }, { key: 'old', type: 'reference', target: 'asset', on_delete: 'restrict' }] });
     const asset = await create(owner.token, 'asset', { tag: 'A' });
     const first = await create(owner.token, 'node', { old: asset.id });
     const second = await create(owner.token, 'node', { next: first.id });
