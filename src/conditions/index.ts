@@ -16,6 +16,9 @@ export { operatorsFor, valueTypeOf, comparableFamily, type PathFieldType, type V
 export { MAX_COMPARISONS, MAX_DEPTH, MAX_HOPS } from './limits.ts';
 export { relativeDate, relativeInstant, startOfDate, startOfInstant } from './temporal.ts';
 export { isTimeZone } from './time-zone.ts';
+export { resolvePath, resolveRelation, type Resolution } from './resolve-path.ts';
+export { closeMatches } from './closest.ts';
+export { pointerTo } from './pointer.ts';
 export { compareText, simpleLowercase } from './text-order.ts';
 export { isDate, isDatetime, isUuid, parseDatetime } from './literals.ts';
 export { coerce, type Comparable } from './coerce.ts';
