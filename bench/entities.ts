@@ -13,7 +13,7 @@
 // one), BENCH_RECORDS_PER_TENANT (5000), BENCH_BIG_TENANT_RECORDS (200000),
 // BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1), BENCH_CONNECTIONS (8),
 // BENCH_BULK_CONNECTIONS (2), BENCH_BULK_SIZE (500), BENCH_SWEEP (10,100,1000;
-// "" to skip), TESSERA_DB_POOL_SIZE (4).
+// "" to skip), BENCH_ONLY (read,list,update,create,bulk), TESSERA_DB_POOL_SIZE (4).
 import { fork } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -65,6 +65,13 @@ const settings = {
     .filter((part) => part !== '')
     .map(Number),
   write: process.argv.includes('--write') || ['1', 'true', 'yes'].includes(process.env.BENCH_WRITE?.trim().toLowerCase() ?? ''),
+  /** Operations to run (read, list, update, create, bulk); all by default. */
+  only: new Set(
+    (process.env.BENCH_ONLY ?? 'read,list,update,create,bulk')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  ),
 };
 
 interface Run {
@@ -178,6 +185,7 @@ async function main(): Promise<void> {
 
   const runs: Run[] = [];
   const run = async (scenario: EntityScenario, tenant: BenchTenant, connections: number, recordsPerOperation = 1) => {
+    if (!settings.only.has(scenario.slice(4))) return;
     log(`${scenario} (${tenant.label}): ${connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.seconds} s`);
     const background = await backgroundBusy(500);
     const { result, serverRoundTrips } = await measure({

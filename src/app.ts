@@ -5,16 +5,18 @@ import { randomBytes } from 'node:crypto';
 import { ApiKeysService, apiKeysRoutes } from './api-keys/index.ts';
 import { AuthHooks, AuthService, authRoutes, resolveSigningKey, SessionIssuer, TokenSigner } from './auth/index.ts';
 import type { Config } from './config.ts';
-import { EntityTypesService, entityTypesRoutes } from './entities/index.ts';
+import { EntityTypesService, entityTypesRoutes, IndexBuildWorker } from './entities/index.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { MembersService, membersRoutes } from './members/index.ts';
 import { OperatorsService, operatorsRoutes } from './operators/index.ts';
 import { PermissionsService, permissionsRoutes } from './permissions/index.ts';
 import { Database } from './platform/db/database.ts';
+import { QueryService, queryRoutes, SavedQueriesService, savedQueriesRoutes } from './query/index.ts';
 import { createHttpServer, type App } from './platform/http/server.ts';
 import { loadOrCreateSecretFile } from './platform/secrets.ts';
 import { RateLimiter } from './platform/rate-limit.ts';
 import { RecordsService, recordsRoutes } from './records/index.ts';
+import { setRequestBackfillMax } from './records/index-entries.ts';
 import { TeamsService, teamsRoutes } from './teams/index.ts';
 import { MemberSchema, TenancyService, tenancyRoutes, TenantSchema } from './tenancy/index.ts';
 
@@ -70,13 +72,24 @@ export async function buildApp(config: Config, urls: AppDatabaseUrls, options: B
   await app.register(tenancyRoutes(new TenancyService(db, sessions, rateLimiter, config.signupRateLimitPerHour), auth));
   await app.register(membersRoutes(new MembersService(db, sessions, rateLimiter), auth));
   await app.register(apiKeysRoutes(apiKeys, auth));
-  await app.register(entityTypesRoutes(new EntityTypesService(db), auth));
+  // Background index builds (docs/entities.md, "Index builds"): changes wake the worker when they queue one.
+  const indexBuilds = new IndexBuildWorker(db, { pollMs: config.indexBuildPollMs, batch: config.indexBuildBatch }, app.log.child({ component: 'index-builds' }));
+  setRequestBackfillMax(config.indexRequestBuildMax);
+  const entityTypes = new EntityTypesService(db, { requestBuildMax: config.indexRequestBuildMax, onBuildsQueued: () => indexBuilds.wake() });
+  await app.register(entityTypesRoutes(entityTypes, auth));
   await app.register(recordsRoutes(new RecordsService(db), auth));
   await app.register(teamsRoutes(new TeamsService(db), auth));
   await app.register(permissionsRoutes(new PermissionsService(db), auth));
+  // Query cursors are signed with a key derived from the API key secret (shared by every process).
+  const queries = new QueryService(db, { secret: apiKeySecret, logger: app.log });
+  await app.register(queryRoutes(queries, auth));
+  await app.register(savedQueriesRoutes(new SavedQueriesService(db, queries), auth));
   await app.register(operatorsRoutes(new OperatorsService(db, signer, rateLimiter, { perMinute: config.loginRateLimitPerMinute }), auth));
 
+  if (config.indexBuildWorker) app.addHook('onReady', async () => indexBuilds.start());
   app.addHook('onClose', async () => {
+    // Before the pools close: the current batch finishes and its build is given back.
+    await indexBuilds.stop();
     await apiKeys.close();
     await db.close();
   });

@@ -27,6 +27,14 @@ export interface Config {
   loginRateLimitPerMinute: number;
   signupRateLimitPerHour: number;
   migrateOnStart: boolean;
+  /** Index entries of a type change (and a listing's backfill) are built in the request for at most this many records; 0: always in the background. */
+  indexRequestBuildMax: number;
+  /** Run the background index build worker in this process. */
+  indexBuildWorker: boolean;
+  /** The worker's sleep between polls of an empty queue, milliseconds. */
+  indexBuildPollMs: number;
+  /** Records per batch (and per transaction) of a background build. */
+  indexBuildBatch: number;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +70,10 @@ export const CONFIG_VARIABLES = [
   'TESSERA_LOGIN_RATE_LIMIT',
   'TESSERA_SIGNUP_RATE_LIMIT',
   'TESSERA_MIGRATE_ON_START',
+  'TESSERA_INDEX_REQUEST_BUILD_MAX',
+  'TESSERA_INDEX_BUILD_WORKER',
+  'TESSERA_INDEX_BUILD_POLL_MS',
+  'TESSERA_INDEX_BUILD_BATCH',
 ] as const;
 
 function nonEmpty(env: Env, name: string): string | null {
@@ -139,5 +151,9 @@ export function loadConfig(env: Env = process.env): Config {
     loginRateLimitPerMinute: integer(env, 'TESSERA_LOGIN_RATE_LIMIT', 10, 1, 100_000),
     signupRateLimitPerHour: integer(env, 'TESSERA_SIGNUP_RATE_LIMIT', 20, 1, 100_000),
     migrateOnStart: flag(env, 'TESSERA_MIGRATE_ON_START', true),
+    indexRequestBuildMax: integer(env, 'TESSERA_INDEX_REQUEST_BUILD_MAX', 1000, 0, 1_000_000),
+    indexBuildWorker: flag(env, 'TESSERA_INDEX_BUILD_WORKER', true),
+    indexBuildPollMs: integer(env, 'TESSERA_INDEX_BUILD_POLL_MS', 5000, 10, 3_600_000),
+    indexBuildBatch: integer(env, 'TESSERA_INDEX_BUILD_BATCH', 1000, 1, 10_000),
   };
 }

@@ -1,1 +1,1 @@
-export { recordAudit, type AuditEntry } from './record-audit.ts';
+export { queueAudit, recordAudit, type AuditEntry } from './record-audit.ts';

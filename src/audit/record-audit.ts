@@ -4,7 +4,7 @@
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import { actorId, type Actor, type RequestOrigin } from '../platform/context.ts';
 import { newId } from '../platform/ids.ts';
-import { INSERT_AUDIT_ENTRY } from './audit.sql.ts';
+import { INSERT_AUDIT_ENTRIES, INSERT_AUDIT_ENTRY } from './audit.sql.ts';
 
 export interface AuditEntry {
   readonly actor: Actor;
@@ -29,4 +29,28 @@ export async function recordAudit(tx: TenantTx, entry: AuditEntry): Promise<void
     entry.origin.requestId,
     entry.origin.ip,
   ]);
+}
+
+/**
+ * Many entries in one statement, queued on the caller's transaction
+ * (TenantTx.queue): it travels with the transaction's next statement or its
+ * commit, so the audit of a write (or of a whole bulk write) costs no round
+ * trip of its own, and commits or rolls back with the change all the same.
+ */
+export function queueAudit(tx: TenantTx, entries: readonly AuditEntry[]): void {
+  if (entries.length === 0) return;
+  // One JSON document for all of them (JSON.stringify leaves out the keys whose value is undefined: NULL).
+  const rows = entries.map((entry) => ({
+    id: newId(),
+    actor_type: entry.actor.type,
+    actor_id: actorId(entry.actor) ?? undefined,
+    action: entry.action,
+    target_type: entry.target.type,
+    target_id: entry.target.id ?? undefined,
+    before: entry.before,
+    after: entry.after,
+    request_id: entry.origin.requestId ?? undefined,
+    ip: entry.origin.ip ?? undefined,
+  }));
+  tx.queue(INSERT_AUDIT_ENTRIES, [JSON.stringify(rows)]);
 }

@@ -29,6 +29,10 @@ const READ_SCOPES = ['agentes', 'read-only', 'read-write'];
 const NARROWING =
   'A narrowing change that existing records violate (or a field made `unique` whose values repeat) is 409 `change-breaks-records` with the counts and examples; `?on_invalid=accept` applies it anyway (not for repeated unique values) and lists the failing records in `invalid_records`: they keep their data and fail validation on their next write until corrected.';
 
+// docs/entities.md, "Index builds".
+const BUILDS =
+  'Fields made indexed or unique get their index entries inside the change when the type has few records (TESSERA_INDEX_REQUEST_BUILD_MAX); otherwise a background build is queued and reported in `index_builds` (also on GET), and listings filter on the stored data until it is `ready`.';
+
 export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) {
   return async function routes(app: App): Promise<void> {
     const gestor = auth.tenant({ roles: ['gestor'] });
@@ -64,7 +68,14 @@ export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) 
       '/api/entity-types/:key',
       {
         onRequest: reader,
-        schema: { tags, summary: 'One entity type, at its current version', security, params: KeyParams, response: { 200: EntityTypeSchema, ...problemResponses(401, 403, 404) } },
+        schema: {
+          tags,
+          summary: 'One entity type, at its current version',
+          description: '`index_builds` (present when there are any) reports its background index builds: waiting, running, failed, and ready ones for a day.',
+          security,
+          params: KeyParams,
+          response: { 200: EntityTypeSchema, ...problemResponses(401, 403, 404) },
+        },
       },
       async (request) => service.get(tenantCallOf(request), request.params.key),
     );
@@ -76,7 +87,7 @@ export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) 
         schema: {
           tags,
           summary: 'Change an entity type (gestor): creates the next version',
-          description: `A change that changes nothing creates no version and answers the type as it is. ${NARROWING}`,
+          description: `A change that changes nothing creates no version and answers the type as it is. ${NARROWING} ${BUILDS}`,
           security,
           params: KeyParams,
           querystring: ChangeQuery,
@@ -94,7 +105,7 @@ export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) 
         schema: {
           tags,
           summary: 'Add one field to an entity type (gestor): creates the next version',
-          description: `Errors point into the field sent (\`/values\`, \`/key\`). ${NARROWING}`,
+          description: `Errors point into the field sent (\`/values\`, \`/key\`). ${NARROWING} ${BUILDS}`,
           security,
           params: KeyParams,
           querystring: ChangeQuery,
@@ -148,7 +159,7 @@ export function entityTypesRoutes(service: EntityTypesService, auth: AuthHooks) 
           tags,
           summary: 'Make an earlier version current again (gestor)',
           description:
-            'Appends a new version whose definition equals `to_version`\'s (history is never rewritten). An unknown `to_version` is 422; rolling back to a definition equal to the current one creates no version.',
+            'Appends a new version whose definition equals `to_version`\'s (history is never rewritten). An unknown `to_version` is 422; rolling back to a definition equal to the current one creates no version. Index entries the version needs are always built in the background (`index_builds`): a rollback stays one small transaction and is never refused; repeated values of a field it makes unique fail that build.',
           security,
           params: KeyParams,
           body: RollbackBody,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, StringEnum, Uuid } from '../platform/http/schemas.ts';
+import { DateTime, NullableDateTime, StringEnum, Uuid } from '../platform/http/schemas.ts';
 import { FIELD_TYPES, KEY_PATTERN, ON_DELETE } from './core/definitions.ts';
 
 // Request bodies are deliberately loose objects: parseDefinition (src/entities/core)
@@ -85,6 +85,25 @@ const DefinitionMembers = {
 
 export const DefinitionSchema = Type.Object({ ...DefinitionMembers, description: Type.Optional(Type.String()) });
 
+// --- Background index builds (docs/entities.md, "Index builds").
+
+export const IndexBuildSchema = Type.Object({
+  field: Type.String({ description: 'The field whose index entries are built' }),
+  status: StringEnum(['pending', 'building', 'ready', 'failed'], {
+    description: '`pending`: waiting for a worker; `building`: entries being written in batches; `ready`: complete, listings use them; `failed`: stopped (for a unique field: values held by several records, in `conflicts`)',
+  }),
+  records_done: Type.Integer({ description: 'Records whose entries the build has written' }),
+  records_total: Type.Union([Type.Integer(), Type.Null()], { description: 'Records of the type when the build started; null before' }),
+  error: Type.Union([Type.String(), Type.Null()]),
+  conflicts: Type.Array(Type.Object({ value: Type.Unknown(), count: Type.Integer() }), {
+    maxItems: 5,
+    description: 'A failed unique build: values held by more than one record, and by how many',
+  }),
+  requested_at: DateTime,
+  started_at: NullableDateTime,
+  completed_at: NullableDateTime,
+});
+
 export const EntityTypeSchema = Type.Object({
   ...DefinitionMembers,
   version: Type.Integer({ description: 'The current version' }),
@@ -93,6 +112,12 @@ export const EntityTypeSchema = Type.Object({
   source_pack_version: Type.Union([Type.String(), Type.Null()]),
   created_at: DateTime,
   updated_at: DateTime,
+  index_builds: Type.Optional(
+    Type.Array(IndexBuildSchema, {
+      description:
+        'Present when the type has background index builds to report: waiting, running or failed ones, and ready ones for a day after they completed. Builds done inside a change are not listed (they are complete when it answers).',
+    }),
+  ),
 });
 export type EntityType = Static<typeof EntityTypeSchema>;
 

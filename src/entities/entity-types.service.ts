@@ -2,7 +2,9 @@
 // appends an immutable version (definition + diff from the previous current
 // one) and moves the type's current pointer, under a row lock on the type, in
 // the same transaction as its audit entry and event. Validation is the pure
-// core's (src/entities/core); this file only loads, locks and stores.
+// core's (src/entities/core); this file only loads, locks and stores. What a
+// change does to index entries (build them now, or queue a background build)
+// is src/entities/index-builds.
 import { recordAudit } from '../audit/index.ts';
 import { emitEvent } from '../events/index.ts';
 import type { TenantCall } from '../platform/context.ts';
@@ -17,6 +19,7 @@ import { checkRuleConditions } from './core/rule-conditions.ts';
 import { indexChanges, mayInvalidate, newlyUniqueFields } from './core/narrowing.ts';
 import { storedRecordErrors } from '../records/core/stored-record.ts';
 import { EntityTypeErrors } from './entity-types.errors.ts';
+import { applyIndexChanges, listIndexBuilds, type IndexBuildView } from './index-builds/index.ts';
 import type { ChangePreview, EntityType, EntityTypeVersion, InvalidRecords, RecordsCheck, UniqueConflict } from './entity-types.schemas.ts';
 import {
   CURRENT_DEFINITIONS,
@@ -70,6 +73,11 @@ function toEntityType(row: TypeRow): EntityType {
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
+}
+
+/** The type with the builds it reports (the member is left out when there are none). */
+function withBuilds(type: EntityType, builds: readonly IndexBuildView[] | undefined): EntityType {
+  return builds && builds.length > 0 ? { ...type, index_builds: [...builds] } : type;
 }
 
 function invalid(errors: readonly FieldError[]): AppError {
@@ -192,18 +200,35 @@ function previewBuild(body: unknown, current: EntityTypeDefinition): Built {
   return { candidate: applyPatch(current, body), rebase: (errors) => errors };
 }
 
+export interface EntityTypesOptions {
+  /** Index entries of a change are built inside it for types with at most this many records; 0: always in the background. */
+  readonly requestBuildMax: number;
+  /** Called after a change that queued background builds has committed (wakes this process's worker). */
+  readonly onBuildsQueued?: () => void;
+}
+
+const DEFAULT_OPTIONS: EntityTypesOptions = { requestBuildMax: 1000 };
+
 export class EntityTypesService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly options: EntityTypesOptions = DEFAULT_OPTIONS,
+  ) {}
 
   async list(call: TenantCall): Promise<EntityType[]> {
-    const { rows } = await this.db.tenant.query<TypeRow>(call.scope, LIST_TYPES);
-    return rows.map(toEntityType);
+    return this.db.tenant.transaction(call.scope, async (tx) => {
+      const { rows } = await tx.query<TypeRow>(LIST_TYPES);
+      const builds = await listIndexBuilds(tx, null);
+      return rows.map((row) => withBuilds(toEntityType(row), builds.get(row.key)));
+    });
   }
 
   async get(call: TenantCall, key: string): Promise<EntityType> {
-    const { rows } = await this.db.tenant.query<TypeRow>(call.scope, SELECT_TYPE, [key]);
-    if (!rows[0]) throw notFound(key);
-    return toEntityType(rows[0]);
+    return this.db.tenant.transaction(call.scope, async (tx) => {
+      const { rows } = await tx.query<TypeRow>(SELECT_TYPE, [key]);
+      if (!rows[0]) throw notFound(key);
+      return withBuilds(toEntityType(rows[0]), (await listIndexBuilds(tx, key)).get(key));
+    });
   }
 
   async create(call: TenantCall, body: unknown): Promise<EntityType> {
@@ -217,7 +242,10 @@ export class EntityTypesService {
           { pointer: '/key', message: 'is already an entity type of this organisation' },
         ]);
       }
-      return this.recordVersion(tx, call, { key: definition.key, version: 1, kind: 'create', before: null, beforeType: null, definition });
+      const created = await this.recordVersion(tx, call, { key: definition.key, version: 1, kind: 'create', before: null, beforeType: null, definition });
+      // No records yet: its indexed fields are complete from the start.
+      await applyIndexChanges(tx, { type: definition.key, version: 1, before: null, after: definition, mode: 'create' }, this.options.requestBuildMax);
+      return created;
     });
   }
 
@@ -234,24 +262,35 @@ export class EntityTypesService {
     });
   }
 
-  /** Makes version `toVersion`'s definition current by appending it as a new version. */
+  /**
+   * Makes version `toVersion`'s definition current by appending it as a new
+   * version. Index entries it needs are always built in the background, so
+   * it stays one small transaction and is never refused.
+   */
   async rollback(call: TenantCall, key: string, toVersion: number): Promise<EntityType> {
-    return this.db.tenant.transaction(call.scope, async (tx) => {
+    return this.queuingBuilds(call, async (tx, queued) => {
       const locked = await this.lock(tx, key);
       const target = await tx.query<{ definition: EntityTypeDefinition }>(SELECT_VERSION_DEFINITION, [key, toVersion]);
       if (!target.rows[0]) {
         throw invalid([{ pointer: '/to_version', message: `is not a version of this type (1 to ${locked.current_version})` }]);
       }
       const current = await this.current(tx, key);
-      return this.recordVersion(tx, call, {
-        key,
-        version: locked.current_version + 1,
-        kind: 'rollback',
-        before: current.definition,
-        beforeType: current,
-        definition: target.rows[0].definition,
-      });
+      const definition = target.rows[0].definition;
+      const after = await this.recordVersion(tx, call, { key, version: locked.current_version + 1, kind: 'rollback', before: current.definition, beforeType: current, definition });
+      if (after.version > locked.current_version) {
+        const result = await applyIndexChanges(tx, { type: key, version: after.version, before: current.definition, after: definition, mode: 'rollback' }, this.options.requestBuildMax);
+        queued(result.enqueued);
+      }
+      return withBuilds(after, (await listIndexBuilds(tx, key)).get(key));
     });
+  }
+
+  /** A transaction that may queue background builds; the worker is woken once it has committed. */
+  private async queuingBuilds<T>(call: TenantCall, work: (tx: TenantTx, queued: (count: number) => void) => Promise<T>): Promise<T> {
+    let enqueued = 0;
+    const result = await this.db.tenant.transaction(call.scope, (tx) => work(tx, (count) => (enqueued += count)));
+    if (enqueued > 0) this.options.onBuildsQueued?.();
+    return result;
   }
 
   async versions(call: TenantCall, key: string, includeDefinition: boolean): Promise<EntityTypeVersion[]> {
@@ -298,7 +337,7 @@ export class EntityTypesService {
     onInvalid: OnInvalid,
     build: (current: EntityTypeDefinition) => Built,
   ): Promise<EntityType & { invalid_records?: InvalidRecords }> {
-    return this.db.tenant.transaction(call.scope, async (tx) => {
+    return this.queuingBuilds(call, async (tx, queued) => {
       const locked = await this.lock(tx, key);
       const current = await this.current(tx, key);
       const { candidate, rebase } = build(current.definition);
@@ -312,7 +351,7 @@ export class EntityTypesService {
         const reasons = unsafeReasons({ records, unique_conflicts });
         throw new AppError(EntityTypeErrors['change-breaks-records'], `The change was not applied: ${reasons.join('; ')}.`, [], { records, unique_conflicts });
       }
-      const after = await this.recordVersion(tx, call, {
+      const recorded = await this.recordVersion(tx, call, {
         key,
         version: locked.current_version + 1,
         kind,
@@ -320,6 +359,18 @@ export class EntityTypesService {
         beforeType: current,
         definition,
       });
+      if (recorded.version > locked.current_version) {
+        const index = await applyIndexChanges(tx, { type: key, version: recorded.version, before: current.definition, after: definition, mode: 'change' }, this.options.requestBuildMax);
+        // The build inside the change met values repeated as the unique index
+        // compares them (equal instants written differently, say), which the
+        // JSON comparison above did not see: refused, like any repeat.
+        if (index.refused) {
+          const reasons = index.conflicts.length > 0 ? unsafeReasons({ records: { ...records, failing: 0 }, unique_conflicts: index.conflicts }) : ['fields made unique hold repeated values'];
+          throw new AppError(EntityTypeErrors['change-breaks-records'], `The change was not applied: ${reasons.join('; ')}.`, [], { records, unique_conflicts: index.conflicts });
+        }
+        queued(index.enqueued);
+      }
+      const after = withBuilds(recorded, (await listIndexBuilds(tx, key)).get(key));
       return records.failing > 0 ? { ...after, invalid_records: { count: records.failing, capped: records.capped, examples: records.examples } } : after;
     });
   }

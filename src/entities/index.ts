@@ -2,12 +2,14 @@ import type { TenantTx } from '../platform/db/tenant-database.ts';
 import type { EntityTypeDefinition } from './core/definitions.ts';
 import { CURRENT_DEFINITIONS, SELECT_TYPE } from './entity-types.sql.ts';
 
-export { EntityTypesService } from './entity-types.service.ts';
+export { EntityTypesService, type EntityTypesOptions } from './entity-types.service.ts';
 export { entityTypesRoutes } from './entity-types.routes.ts';
 export * from './core/definitions.ts';
 export { parseDefinition, type ParseContext, type ParseResult } from './core/parse-definition.ts';
 export { diffDefinitions, applyDiff, isEmptyDiff, type DefinitionDiff } from './core/diff.ts';
 export { valueProblem, isUuidText } from './core/field-values.ts';
+// Background index builds: the worker (app.ts), and what a listing uses to ask for a build.
+export { IndexBuildWorker, indexBuildsBusy, requestIndexBuilds, type IndexBuildWorkerOptions } from './index-builds/index.ts';
 
 // --- Registry reads for other capabilities (records), inside their own transaction.
 

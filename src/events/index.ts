@@ -1,1 +1,1 @@
-export { emitEvent, type DomainEvent } from './emit-event.ts';
+export { emitEvent, queueEvents, type DomainEvent } from './emit-event.ts';

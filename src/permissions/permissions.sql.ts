@@ -19,7 +19,9 @@ export const UPSERT_VISIBILITY = `
   insert into entity_type_access (tenant_id, type_key, visibility, updated_by)
   values (current_setting('app.tenant_id')::uuid, $1, $2, $3)
   on conflict (tenant_id, type_key) do update
-    set visibility = excluded.visibility, updated_at = now(), updated_by = excluded.updated_by`;
+    set visibility = excluded.visibility, updated_at = now(), updated_by = excluded.updated_by,
+      -- Every change raises the revision: the records service's cache of the type's permissions is keyed by it.
+      revision = entity_type_access.revision + 1`;
 
 export const DELETE_GRANTS = `delete from entity_type_permissions where type_key = $1`;
 

@@ -6,8 +6,18 @@
 // (403 type-permission-denied), and whether a visible record of a restricted
 // type may be changed by them (403 record-access-denied). docs/access.md.
 import { isUuidText, type EntityTypeDefinition } from '../entities/index.ts';
-import { effectivePermissions, loadStoredPermissions, type Action, type Actions, type PermissionPrincipal } from '../permissions/index.ts';
+import {
+  DEFAULT_VISIBILITY,
+  effectivePermissions,
+  loadStoredPermissions,
+  type Action,
+  type Actions,
+  type PermissionPrincipal,
+  type StoredPermissions,
+  type Visibility,
+} from '../permissions/index.ts';
 import type { TenantCall } from '../platform/context.ts';
+import type { Statement } from '../platform/db/pipelined-query.ts';
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import { AppError } from '../platform/http/errors.ts';
 import { CAN_WRITE, DELETE_USER_REFS, INSERT_USER_REFS } from './access.sql.ts';
@@ -27,11 +37,41 @@ export interface TypeAccess {
   readonly seesAll: boolean;
 }
 
-/** What the caller may do with records of `type`, read in their transaction. */
-export async function typeAccess(tx: TenantTx, call: TenantCall, type: string): Promise<TypeAccess> {
-  const stored = await loadStoredPermissions(tx, type);
+/** What the caller may do with records of a type whose stored permissions are `stored`. */
+export function accessOf(stored: StoredPermissions | undefined, call: TenantCall): TypeAccess {
   const restricted = stored?.visibility === 'restricted';
   return { actions: effectivePermissions(stored, principalOf(call)), restricted, seesAll: !restricted || call.role === 'gestor' };
+}
+
+/** What the caller may do with records of `type`, read in their transaction. */
+export async function typeAccess(tx: TenantTx, call: TenantCall, type: string): Promise<TypeAccess> {
+  return accessOf(await loadStoredPermissions(tx, type), call);
+}
+
+/** One stored grant, as entity_type_permissions holds it. */
+export interface GrantRow {
+  principal_kind: 'role' | 'scope';
+  principal: string;
+  can_read: boolean;
+  can_create: boolean;
+  can_update: boolean;
+  can_delete: boolean;
+}
+
+/**
+ * The same reading of stored permissions as loadStoredPermissions
+ * (src/permissions/stored.ts), from a visibility (null: no row) and the
+ * grants read together with the type (src/records/type-state.ts).
+ */
+export function storedPermissionsOf(visibility: Visibility | null, grants: readonly GrantRow[]): StoredPermissions | undefined {
+  if (visibility === null && grants.length === 0) return undefined;
+  const roles: Record<string, Actions> = {};
+  const scopes: Record<string, Actions> = {};
+  for (const row of grants) {
+    const actions = { read: row.can_read, create: row.can_create, update: row.can_update, delete: row.can_delete };
+    (row.principal_kind === 'role' ? roles : scopes)[row.principal] = actions;
+  }
+  return { visibility: visibility ?? DEFAULT_VISIBILITY, roles, scopes };
 }
 
 const VERBS: Readonly<Record<Action, string>> = { read: 'read', create: 'create', update: 'change', delete: 'delete' };
@@ -76,8 +116,24 @@ export async function writeUserRefs(
   records: readonly { id: string; data: Readonly<Record<string, unknown>> }[],
   fresh = false,
 ): Promise<void> {
-  if (records.length === 0) return;
-  if (!fresh) await tx.query(DELETE_USER_REFS, [records.map((record) => record.id)]);
+  for (const statement of userRefStatements(definition, records, fresh)) await tx.query(statement.text, statement.values);
+}
+
+/** The same, queued on the transaction (TenantTx.queue): sent with its next statement or its commit. */
+export function queueUserRefs(
+  tx: TenantTx,
+  definition: EntityTypeDefinition,
+  records: readonly { id: string; data: Readonly<Record<string, unknown>> }[],
+  fresh = false,
+): void {
+  for (const statement of userRefStatements(definition, records, fresh)) tx.queue(statement.text, statement.values);
+}
+
+/** The statements that rewrite the records' user refs: none for new records without members named. */
+function userRefStatements(definition: EntityTypeDefinition, records: readonly { id: string; data: Readonly<Record<string, unknown>> }[], fresh: boolean): Statement[] {
+  if (records.length === 0) return [];
+  const statements: Statement[] = [];
+  if (!fresh) statements.push({ text: DELETE_USER_REFS, values: [records.map((record) => record.id)] });
   const keys = definition.fields.filter((field) => field.type === 'user').map((field) => field.key);
   const recordIds: string[] = [];
   const userIds: string[] = [];
@@ -90,5 +146,6 @@ export async function writeUserRefs(
       }
     }
   }
-  if (recordIds.length > 0) await tx.query(INSERT_USER_REFS, [recordIds, userIds]);
+  if (recordIds.length > 0) statements.push({ text: INSERT_USER_REFS, values: [recordIds, userIds] });
+  return statements;
 }

@@ -2,9 +2,10 @@
 // transaction, and chooses the entry lookup for a listing's filter. Entries
 // follow the CURRENT definition on every write and are derived from `data`
 // alone, so a rollback of the type loses nothing: a rebuild restores them.
-import type { EntityTypeDefinition } from '../entities/index.ts';
+import { indexBuildsBusy, requestIndexBuilds, type EntityTypeDefinition } from '../entities/index.ts';
 import type { TenantScope } from '../platform/db/tenant-database.ts';
 import type { Database } from '../platform/db/database.ts';
+import type { Statement } from '../platform/db/pipelined-query.ts';
 import { isPgError } from '../platform/db/sqlstate.ts';
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import { AppError, PlatformErrors } from '../platform/http/errors.ts';
@@ -20,8 +21,8 @@ import {
   TAKEN_UNIQUE_FIELDS,
 } from './index-entries.sql.ts';
 
-/** Backfills in the request only up to this many records; larger types keep filtering on `data` until a background backfill (next step) completes them. */
-export const MAX_REQUEST_BACKFILL = 10_000;
+/** Default of setRequestBackfillMax: listings backfill in the request up to this many records; larger types get a background build (src/entities/index-builds). */
+export const MAX_REQUEST_BACKFILL = 1000;
 const BATCH = 1000;
 
 export interface StoredRecord {
@@ -51,31 +52,68 @@ export async function writeIndexEntries(
   records: readonly StoredRecord[],
   fresh = false,
 ): Promise<void> {
-  if (records.length === 0) return;
-  if (!fresh) await tx.query(DELETE_ENTRIES, [records.map((record) => record.id)]);
+  for (const statement of entryStatements(definitions, records, fresh)) await tx.query(statement.text, statement.values);
+}
+
+/**
+ * The same, queued on the transaction (TenantTx.queue): the statements travel
+ * with its next statement or its commit, and a unique violation fails that one.
+ */
+export function queueIndexEntries(
+  tx: TenantTx,
+  definitions: ReadonlyMap<string, EntityTypeDefinition | undefined>,
+  records: readonly StoredRecord[],
+  fresh = false,
+): void {
+  for (const statement of entryStatements(definitions, records, fresh)) tx.queue(statement.text, statement.values);
+}
+
+/** DELETE_ENTRIES (unless fresh), then one INSERT_ENTRIES per type of the records. */
+function entryStatements(definitions: ReadonlyMap<string, EntityTypeDefinition | undefined>, records: readonly StoredRecord[], fresh: boolean): Statement[] {
+  if (records.length === 0) return [];
+  const statements: Statement[] = [];
+  if (!fresh) statements.push({ text: DELETE_ENTRIES, values: [records.map((record) => record.id)] });
   for (const type of new Set(records.map((record) => record.type_key))) {
     const definition = definitions.get(type);
-    const entries: PendingEntry[] = [];
+    // One pass, straight into the statement's parallel arrays (a bulk write has thousands of entries).
+    const ids: string[] = [];
+    const fields: string[] = [];
+    const positions: number[] = [];
+    const values: Record<IndexColumn, unknown[]> = { value_text: [], value_number: [], value_date: [], value_time: [], value_bool: [] };
+    const unique: boolean[] = [];
     if (definition) {
       for (const record of records) {
-        if (record.type_key === type) for (const entry of indexEntries(definition, record.data)) entries.push({ ...entry, record: record.id, type });
+        if (record.type_key !== type) continue;
+        for (const entry of indexEntries(definition, record.data)) {
+          ids.push(record.id);
+          fields.push(entry.field);
+          positions.push(entry.position);
+          for (const name of INDEX_COLUMNS) values[name].push(name === entry.column ? entry.value : null);
+          unique.push(entry.unique);
+        }
       }
     }
-    await tx.query(INSERT_ENTRIES, [
-      type,
-      definition ? indexedFields(definition).map((field) => field.key) : [],
-      entries.map((e) => e.record),
-      entries.map((e) => e.field),
-      entries.map((e) => e.position),
-      column<string>(entries, 'value_text'),
-      column<number>(entries, 'value_number'),
-      column<string>(entries, 'value_date'),
-      column<string>(entries, 'value_time'),
-      column<boolean>(entries, 'value_bool'),
-      entries.map((e) => e.unique),
-    ]);
+    statements.push({
+      text: INSERT_ENTRIES,
+      values: [
+        type,
+        definition ? indexedFields(definition).map((field) => field.key) : [],
+        ids,
+        fields,
+        positions,
+        values.value_text,
+        values.value_number,
+        values.value_date,
+        values.value_time,
+        values.value_bool,
+        unique,
+      ],
+    });
   }
+  return statements;
 }
+
+const INDEX_COLUMNS: readonly IndexColumn[] = ['value_text', 'value_number', 'value_date', 'value_time', 'value_bool'];
 
 export function isUniqueViolation(error: unknown): boolean {
   return isPgError(error) && error.code === '23505' && (error.constraint ?? '').startsWith('record_index_unique_');
@@ -166,16 +204,33 @@ export async function findByUnique(tx: TenantTx, definition: EntityTypeDefinitio
   return rows[0]?.record_id;
 }
 
+let requestBackfillMax = MAX_REQUEST_BACKFILL;
+
+/**
+ * How many records a listing may backfill in the request (0: never; builds
+ * then always run in the background). Process-wide: app.ts sets it from
+ * TESSERA_INDEX_REQUEST_BUILD_MAX, the same limit type changes use.
+ */
+export function setRequestBackfillMax(max: number): void {
+  requestBackfillMax = max;
+}
+
 /**
  * Rebuilds the entries of every record of a type under `definition` and marks
- * its indexed fields complete, in batches of locked records. For a field that
- * became indexed or unique (a type change) and for repair; a duplicate of a
- * now-unique field fails with 23505. Returns false without writing when the
- * type has more than `max` records.
+ * its indexed fields complete, in batches of locked records: a listing's
+ * repair of fields left incomplete. A duplicate of a unique field fails with
+ * 23505. Returns false without writing when the type has more than `max`
+ * records, or when a background build of one of its fields is queued,
+ * running or failed (src/entities/index-builds): the listing neither races
+ * the worker nor repeats a failure. In the first case it queues builds of the
+ * incomplete fields for the worker instead.
  */
-export async function rebuildIndexEntries(tx: TenantTx, type: string, definition: EntityTypeDefinition, max = MAX_REQUEST_BACKFILL): Promise<boolean> {
-  const { rows } = await tx.query<{ more: boolean }>(MORE_RECORDS_THAN, [type, max]);
-  if (rows[0]?.more) return false;
+export async function rebuildIndexEntries(tx: TenantTx, type: string, definition: EntityTypeDefinition, max = requestBackfillMax): Promise<boolean> {
+  const over = max <= 0 || (await tx.query<{ more: boolean }>(MORE_RECORDS_THAN, [type, max])).rows[0]?.more === true;
+  if (over || (await indexBuildsBusy(tx, type))) {
+    await requestIndexBuilds(tx, definition);
+    return false;
+  }
   const definitions = new Map([[type, definition]]);
   let after: string | null = null;
   for (;;) {
@@ -197,23 +252,49 @@ export interface IndexLookup {
 
 /**
  * The entry lookup for a listing's equality filters: the first filter on a
- * field whose entries are complete. A field not yet complete is backfilled
- * here when the type is small (inside a savepoint: a failure, such as
- * duplicates of a field made unique, leaves the listing on the `data` scan).
- * Undefined when no filter can use the index; the listing then stays correct,
- * filtering on `data` alone.
+ * field whose entries are complete (`complete`), or undefined when no filter
+ * can use the index. With a lookup, the listing pages from the index
+ * (LIST_RECORDS_BY_INDEX: the entries of the value in record_id order,
+ * migrations/0009_record_index_paging.sql); without, it filters on `data`
+ * alone, which is always correct.
  */
-export async function indexLookup(
+export function chooseIndexLookup(
+  definition: EntityTypeDefinition,
+  filter: Readonly<Record<string, unknown>>,
+  complete: ReadonlySet<string>,
+): IndexLookup | undefined {
+  for (const field of indexedFields(definition)) {
+    if (!(field.key in filter) || !complete.has(field.key)) continue;
+    const col = indexColumnOf(field) as IndexColumn;
+    const raw = filter[field.key];
+    const value = entryValue(col, field.type === 'multi_enum' && Array.isArray(raw) ? raw[0] : raw);
+    if (value !== undefined) return { column: col, field: field.key, value };
+  }
+  return undefined;
+}
+
+/** Whether a filter names an indexed field whose entries are not complete (a backfill could let it use the index). */
+export function wantsBackfill(definition: EntityTypeDefinition, filter: Readonly<Record<string, unknown>>, complete: ReadonlySet<string>): boolean {
+  const candidates = indexedFields(definition).filter((field) => field.key in filter);
+  return candidates.length > 0 && !candidates.some((field) => complete.has(field.key));
+}
+
+/**
+ * The entry lookup for a listing's equality filters (chooseIndexLookup), read
+ * in the caller's transaction. A field not yet complete is backfilled here
+ * when the type is small (inside a savepoint: a failure, such as duplicates
+ * of a field made unique, leaves the listing on the `data` scan). Answers the
+ * complete fields too, as they are once the backfill is done.
+ */
+export async function indexLookupIn(
   tx: TenantTx,
   definition: EntityTypeDefinition,
   filter: Readonly<Record<string, unknown>>,
   /** False when the row ACL hides some of the type's records from the caller: no backfill then. */
   mayBackfill = true,
-): Promise<IndexLookup | undefined> {
-  const candidates = indexedFields(definition).filter((field) => field.key in filter);
-  if (candidates.length === 0) return undefined;
+): Promise<{ lookup: IndexLookup | undefined; complete: Set<string> }> {
   const complete = new Set((await tx.query<{ field_key: string }>(COMPLETE_FIELDS, [definition.key])).rows.map((row) => row.field_key));
-  if (mayBackfill && !candidates.some((field) => complete.has(field.key))) {
+  if (mayBackfill && wantsBackfill(definition, filter, complete)) {
     await tx.query('savepoint record_index_backfill');
     try {
       if (await rebuildIndexEntries(tx, definition.key, definition)) for (const field of indexedFields(definition)) complete.add(field.key);
@@ -223,12 +304,16 @@ export async function indexLookup(
       await tx.query('rollback to savepoint record_index_backfill');
     }
   }
-  for (const field of candidates) {
-    if (!complete.has(field.key)) continue;
-    const col = indexColumnOf(field) as IndexColumn;
-    const raw = filter[field.key];
-    const value = entryValue(col, field.type === 'multi_enum' && Array.isArray(raw) ? raw[0] : raw);
-    if (value !== undefined) return { column: col, field: field.key, value };
-  }
-  return undefined;
+  return { lookup: chooseIndexLookup(definition, filter, complete), complete };
+}
+
+/** indexLookupIn's lookup alone. */
+export async function indexLookup(
+  tx: TenantTx,
+  definition: EntityTypeDefinition,
+  filter: Readonly<Record<string, unknown>>,
+  mayBackfill = true,
+): Promise<IndexLookup | undefined> {
+  if (!indexedFields(definition).some((field) => field.key in filter)) return undefined;
+  return (await indexLookupIn(tx, definition, filter, mayBackfill)).lookup;
 }

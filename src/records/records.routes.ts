@@ -2,6 +2,7 @@ import { tenantCallOf, type AuthHooks } from '../auth/index.ts';
 import type { App } from '../platform/http/server.ts';
 import { problemResponses } from '../platform/http/schemas.ts';
 import { etagOf } from './core/etag.ts';
+import { expandKeys } from './expand.ts';
 import { ShareBody, ShareListSchema, ShareParams, ShareSchema } from './record-shares.schemas.ts';
 import { BulkBody, BulkResultSchema, GetQuery, ListQuery, RecordBody, RecordListSchema, RecordParams, RecordSchema, TypeParams } from './records.schemas.ts';
 import type { RecordsService } from './records.service.ts';
@@ -72,7 +73,7 @@ export function recordsRoutes(service: RecordsService, auth: AuthHooks) {
           tags,
           summary: 'List records of a type, a page at a time',
           description:
-            'Keyset pagination: `limit` (1 to 200, default 50) and the previous page\'s `next_cursor` as `cursor`. `sort`: `id` (creation order, default), `created_at`, `updated_at`; a leading `-` sorts descending. `filter[<field>]=<value>` keeps records whose field equals the value (multi_enum and references: contains it); several filters all apply.',
+            'Keyset pagination: `limit` (1 to 200, default 50) and the previous page\'s `next_cursor` as `cursor`. `sort`: `id` (creation order, default), `created_at`, `updated_at`; a leading `-` sorts descending. `filter[<field>]=<value>` keeps records whose field equals the value (multi_enum and references: contains it); several filters all apply. `?expand=asset,links` replaces the ids of those relation fields by the referenced records, for the whole page at once (one level deep; records the caller cannot read stay ids); any other field is 422.',
           security,
           params: TypeParams,
           querystring: ListQuery,
@@ -89,7 +90,8 @@ export function recordsRoutes(service: RecordsService, auth: AuthHooks) {
         schema: {
           tags,
           summary: 'One record, with its version as ETag',
-          description: '`?expand=asset,links` replaces the ids of those relation fields by the referenced records.',
+          description:
+            '`?expand=asset,links` replaces the ids of those relation fields (reference, references, any_reference) by the referenced records, one level deep; records the caller cannot read stay ids; any other field is 422.',
           security,
           params: RecordParams,
           querystring: GetQuery,
@@ -97,8 +99,7 @@ export function recordsRoutes(service: RecordsService, auth: AuthHooks) {
         },
       },
       async (request, reply) => {
-        const expand = request.query.expand?.split(',') ?? [];
-        const { record, version } = await service.get(tenantCallOf(request), request.params.type, request.params.id, [...new Set(expand)]);
+        const { record, version } = await service.get(tenantCallOf(request), request.params.type, request.params.id, expandKeys(request.query.expand));
         return reply.header('etag', etagOf(version)).send(record);
       },
     );

@@ -37,21 +37,21 @@ export const RecordParams = Type.Object(
   { additionalProperties: false },
 );
 
-export const GetQuery = Type.Object(
-  {
-    expand: Type.Optional(
-      Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62})*$', description: 'Comma-separated relation fields whose records are included inline' }),
-    ),
-  },
-  { additionalProperties: false },
-);
+const Expand = Type.String({
+  pattern: '^[a-z][a-z0-9_]{0,62}(,[a-z][a-z0-9_]{0,62})*$',
+  maxLength: 2000,
+  description:
+    'Comma-separated reference, references or any_reference fields whose records are included inline, one level deep. Records the caller cannot read (row ACL, type permissions) stay ids.',
+});
 
+export const GetQuery = Type.Object({ expand: Type.Optional(Expand) }, { additionalProperties: false });
 
 export const ListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 1000, description: 'The `next_cursor` of the previous page' })),
     sort: Type.Optional(StringEnum(LIST_SORTS, { description: 'id (default), created_at or updated_at; a leading `-` sorts descending' })),
+    expand: Type.Optional(Expand),
   },
   {
     additionalProperties: false,

@@ -1,26 +1,43 @@
 // Records of custom entity types. Validation is the pure core's
-// (src/records/core); this file loads the type's current definition, checks
-// what needs the database (referenced records, members), stores the data and
-// its links, and writes the audit entry and event in the same transaction.
+// (src/records/core); this file takes the type's definition and permissions
+// from the per-process state cache (type-state.ts: every request checks it
+// with its first statement), checks what needs the database (referenced
+// records, members), stores the data and its links, and writes the audit
+// entry and event in the same transaction. Trailing writes (index entries,
+// user refs, audit, outbox) are queued to travel with the COMMIT, so a read
+// by id is one round trip, a create two and an update three.
 // Reads project `data` through the CURRENT definition and never rewrite it.
-import { recordAudit } from '../audit/index.ts';
-import { effectivePermissions, loadStoredPermissions } from '../permissions/index.ts';
-import { isUuidText, loadCurrentDefinitions, loadCurrentType, type EntityTypeDefinition, type FieldDefinition } from '../entities/index.ts';
-import { emitEvent } from '../events/index.ts';
+import { isUuidText, loadCurrentDefinitions, type EntityTypeDefinition } from '../entities/index.ts';
 import type { TenantCall } from '../platform/context.ts';
 import type { Database } from '../platform/db/database.ts';
 import { isPgError } from '../platform/db/sqlstate.ts';
 import type { TenantTx } from '../platform/db/tenant-database.ts';
-import { AppError, PlatformErrors, type FieldError } from '../platform/http/errors.ts';
+import { AppError, PlatformErrors } from '../platform/http/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { decodeCursor, encodeCursor } from './core/cursor.ts';
 import { ifMatchAccepts } from './core/etag.ts';
 import { parseFilters } from './core/filters.ts';
-import { ruleViolations } from './core/rules.ts';
-import { projectFields, validateCreate, validateUpdate, type RecordBody, type ReferenceValue } from './core/validate-record.ts';
-import { principalOf, requireAction, requireWritable, typeAccess, writeUserRefs, type TypeAccess } from './access.ts';
-import { findByUnique, indexLookup, isUniqueViolation, uniqueConflict, uniqueConflictIn, writeIndexEntries } from './index-entries.ts';
+import { validateCreate, validateUpdate, type RecordBody, type ReferenceValue } from './core/validate-record.ts';
+import { accessOf, queueUserRefs, requireAction, requireWritable, type TypeAccess } from './access.ts';
+import { createMany, invalid, isLinkViolation } from './bulk-create.ts';
+import { expandFields, expandKeys, expandRecords } from './expand.ts';
+import {
+  chooseIndexLookup,
+  findByUnique,
+  indexLookupIn,
+  isUniqueViolation,
+  queueIndexEntries,
+  uniqueConflict,
+  uniqueConflictIn,
+  wantsBackfill,
+  writeIndexEntries,
+  type IndexLookup,
+} from './index-entries.ts';
+import { externalProblems } from './record-checks.ts';
+import { queueChanges, type RecordChange } from './record-changes.ts';
+import { toView, type RecordRow } from './record-row.ts';
 import { RecordSharesService } from './record-shares.service.ts';
+import { ruleProblems } from './related-records.ts';
 import { RecordErrors } from './records.errors.ts';
 import type { BulkResult, RecordView } from './records.schemas.ts';
 import {
@@ -30,31 +47,20 @@ import {
   DELETE_RECORDS,
   INCOMING_LINKS,
   INSERT_LINKS,
-  INSERT_RECORD,
+  INSERT_RECORDS_GUARDED,
   LIST_RECORDS,
   LIST_RECORDS_BY_INDEX,
-  LOCK_RECORD,
+  LIST_RECORDS_BY_INDEX_STAMPED,
+  LIST_RECORDS_STAMPED,
+  LOCK_RECORD_STAMPED,
   LOCK_RECORDS_FOR_CHANGE,
   LOCK_RECORDS_FOR_DELETE,
-  MEMBER_IDS,
-  REFERENCED_TYPES,
-  SELECT_RECORD,
-  SELECT_RECORDS_BY_ID,
+  SELECT_RECORD_STAMPED,
   UPDATE_RECORD,
   type ListSort,
 } from './records.sql.ts';
-
-interface RecordRow {
-  id: string;
-  type_key: string;
-  type_version: number;
-  data: Record<string, unknown>;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  created_by: string | null;
-  updated_by: string | null;
-}
+import { StaleTypeState, StateUse, TypeStates, type Stamp } from './type-state.ts';
+import { SELECT_STAMP } from './type-state.sql.ts';
 
 /** What a write stored, for naming the fields of a unique violation after its rollback. */
 interface Written {
@@ -71,25 +77,14 @@ interface LinkRow {
   from_type: string;
 }
 
+/** A stamped statement's row: the stamp, and the record's columns (null when there is no record). */
+type StampedRow = Stamp & RecordRow;
+type ListRow = RecordRow & { sort_value: string };
+
 const RELATION_TYPES: ReadonlySet<string> = new Set(['reference', 'references', 'any_reference']);
 
-function toView(row: RecordRow, definition: EntityTypeDefinition | undefined): RecordView {
-  return {
-    id: row.id,
-    type: row.type_key,
-    version: row.version,
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-    created_by: row.created_by,
-    updated_by: row.updated_by,
-    ...(definition ? projectFields(definition, row.data) : {}),
-  };
-}
-
-function invalid(errors: readonly FieldError[]): AppError {
-  const detail = `${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => `${e.pointer} ${e.message}`).join('; ')}`;
-  return new AppError(PlatformErrors['validation-failed'], detail, errors);
-}
+/** A request runs again at most this many times when the type changes under it. */
+const STATE_ATTEMPTS = 3;
 
 function typeNotFound(type: string): AppError {
   return new AppError(PlatformErrors['not-found'], `No entity type "${type}" in this organisation.`);
@@ -127,73 +122,72 @@ export interface RecordPage {
 export class RecordsService {
   /** The record's shares (POST/GET/DELETE /api/records/{type}/{id}/access). */
   readonly shares: RecordSharesService;
+  /** Each type's definition and permissions, as this process last saw them. */
+  private readonly states = new TypeStates();
 
   constructor(private readonly db: Database) {
     this.shares = new RecordSharesService(db);
   }
 
   async create(call: TenantCall, type: string, body: RecordBody): Promise<ReadRecord> {
-    const written: Written = {};
-    return this.uniqueChecked(call, type, written, async (tx) => {
-      const current = await this.type(tx, type);
-      requireAction(call, await typeAccess(tx, call, type), type, 'create');
-      written.definition = current.definition;
-      return this.insertOne(tx, call, type, current, body, written);
+    return this.withState(call, type, (use) => {
+      const written: Written = { definition: use.state.definition };
+      return this.uniqueChecked(call, type, written, async (tx) => {
+        requireAction(call, accessOf(use.state.stored, call), type, 'create');
+        return this.insertOne(tx, call, use, body, written);
+      });
     });
   }
 
-  /** Validates and stores one new record with its links, entries, audit entry and event (POST and bulk). */
-  private async insertOne(
-    tx: TenantTx,
-    call: TenantCall,
-    type: string,
-    { definition, version }: { definition: EntityTypeDefinition; version: number },
-    body: RecordBody,
-    written: Written,
-  ): Promise<ReadRecord> {
+  /**
+   * Validates and stores one new record with its links, entries, audit entry
+   * and event (POST and bulk). The insert is guarded by the stamp, so nothing
+   * is written under a state that is no longer the type's.
+   */
+  private async insertOne(tx: TenantTx, call: TenantCall, use: StateUse, body: RecordBody, written: Written): Promise<ReadRecord> {
+    const { type, definition, version, revision } = use.state;
     const validation = validateCreate(definition, body);
-    const errors = [...validation.errors, ...(await this.externalProblems(tx, validation.references, validation.users))];
-    if (errors.length === 0) errors.push(...ruleViolations(definition, validation.data, { now: new Date(), userId: call.scope.userId }));
-    if (errors.length > 0) throw invalid(errors);
+    const errors = [...validation.errors, ...(await externalProblems(tx, validation.references, validation.users))];
     const id = newId();
-    const { rows } = await tx.query<RecordRow>(INSERT_RECORD, [id, type, version, JSON.stringify(validation.data), call.scope.userId]);
+    if (errors.length === 0) errors.push(...(await ruleProblems(tx, definition, { id, type, data: validation.data }, call.scope.userId)));
+    if (errors.length > 0) throw invalid(errors);
+    const { rows } = await tx.query<StampedRow>(INSERT_RECORDS_GUARDED, [type, version, [id], JSON.stringify([validation.data]), call.scope.userId, revision]);
+    use.confirm(rows[0]);
     const row = rows[0] as RecordRow;
     await this.insertLinks(tx, validation.references.map((ref) => ({ ...ref, from: id })));
     written.datas = [validation.data];
-    await writeIndexEntries(tx, new Map([[type, definition]]), [row], true);
-    await writeUserRefs(tx, definition, [row], true);
+    queueIndexEntries(tx, new Map([[type, definition]]), [row], true);
+    queueUserRefs(tx, definition, [row], true);
     const record = toView(row, definition);
-    await this.changed(tx, call, 'record.created', null, record);
+    queueChanges(tx, call, [{ action: 'record.created', before: null, after: record }]);
     return { record, version: row.version };
   }
 
+  /** One round trip: the record and the stamp in one statement, outside any explicit transaction. */
   async get(call: TenantCall, type: string, id: string, expand: readonly string[]): Promise<ReadRecord> {
-    return this.db.tenant.transaction(call.scope, async (tx) => {
-      const { definition } = await this.type(tx, type);
-      requireAction(call, await typeAccess(tx, call, type), type, 'read');
-      const fields = expand.map((key) => definition.fields.find((field) => field.key === key));
-      const errors = expand.flatMap((key, index): FieldError[] =>
-        fields[index] && RELATION_TYPES.has(fields[index].type) ? [] : [{ pointer: '/expand', message: `${key} is not a relation field of ${type}`, in: 'query' }],
-      );
-      if (errors.length > 0) throw invalid(errors);
-      const { rows } = await tx.query<RecordRow>(SELECT_RECORD, [type, id]);
-      const row = rows[0];
-      if (!row) throw recordNotFound(type, id);
+    return this.withState(call, type, async (use) => {
+      const { definition } = use.state;
+      // Answers given from a state no stamp has confirmed yet are checked by withState.
+      requireAction(call, accessOf(use.state.stored, call), type, 'read');
+      const fields = expandFields(definition, expand);
+      const row = (await this.db.tenant.query<StampedRow>(call.scope, SELECT_RECORD_STAMPED, [type, id])).rows[0];
+      use.confirm(row);
+      if (!row?.id) throw recordNotFound(type, id);
       const record = toView(row, definition);
-      if (expand.length > 0) await this.expand(tx, call, record, fields as FieldDefinition[]);
+      if (fields.length > 0) await this.db.tenant.transaction(call.scope, (tx) => expandRecords(tx, call, [record], fields, toView));
       return { record, version: row.version };
     });
   }
 
   /** PATCH: merges the body into the stored data; `ifMatch` (optional) must name the current version. */
   async update(call: TenantCall, type: string, id: string, body: RecordBody, ifMatch: string | undefined): Promise<ReadRecord> {
-    const written: Written = {};
-    return this.uniqueChecked(call, type, written, async (tx) => {
-      const current = await this.type(tx, type);
-      const access = await typeAccess(tx, call, type);
-      requireAction(call, access, type, 'update');
-      written.definition = current.definition;
-      return this.updateOne(tx, call, type, current, access, id, body, ifMatch, written);
+    return this.withState(call, type, (use) => {
+      const written: Written = { definition: use.state.definition };
+      return this.uniqueChecked(call, type, written, async (tx) => {
+        const access = accessOf(use.state.stored, call);
+        requireAction(call, access, type, 'update');
+        return this.updateOne(tx, call, use, access, id, body, ifMatch, written);
+      });
     });
   }
 
@@ -201,17 +195,18 @@ export class RecordsService {
   private async updateOne(
     tx: TenantTx,
     call: TenantCall,
-    type: string,
-    { definition, version: typeVersion }: { definition: EntityTypeDefinition; version: number },
+    use: StateUse,
     access: TypeAccess,
     id: string,
     body: RecordBody,
     ifMatch: string | undefined,
     written: Written,
   ): Promise<ReadRecord> {
-    const { rows } = await tx.query<RecordRow>(LOCK_RECORD, [type, id]);
+    const { type, definition, version: typeVersion } = use.state;
+    const { rows } = await tx.query<StampedRow>(LOCK_RECORD_STAMPED, [type, id]);
+    use.confirm(rows[0]);
     const row = rows[0];
-    if (!row) throw recordNotFound(type, id);
+    if (!row?.id) throw recordNotFound(type, id);
     await requireWritable(tx, call, access, row);
     if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
     const validation = validateUpdate(definition, row.data, body);
@@ -221,8 +216,8 @@ export class RecordsService {
     const touched = new Set(Object.keys(body));
     const references = validation.references.filter((ref) => touched.has(ref.field));
     const users = validation.users.filter((user) => touched.has(user.field));
-    const errors = [...validation.errors, ...(await this.externalProblems(tx, references, users))];
-    if (errors.length === 0) errors.push(...ruleViolations(definition, validation.data, { now: new Date(), userId: call.scope.userId }));
+    const errors = [...validation.errors, ...(await externalProblems(tx, references, users))];
+    if (errors.length === 0) errors.push(...(await ruleProblems(tx, definition, { id, type, data: validation.data, stored: row }, call.scope.userId)));
     if (errors.length > 0) throw invalid(errors);
     const relationKeys = definition.fields.filter((field) => RELATION_TYPES.has(field.type) && touched.has(field.key)).map((field) => field.key);
     if (relationKeys.length > 0) {
@@ -233,10 +228,10 @@ export class RecordsService {
     const after = updated.rows[0] as RecordRow;
     written.datas = [validation.data];
     written.ids = [id];
-    await writeIndexEntries(tx, new Map([[type, definition]]), [after]);
-    await writeUserRefs(tx, definition, [after]);
+    queueIndexEntries(tx, new Map([[type, definition]]), [after]);
+    queueUserRefs(tx, definition, [after]);
     const record = toView(after, definition);
-    await this.changed(tx, call, 'record.updated', toView(row, definition), record);
+    queueChanges(tx, call, [{ action: 'record.updated', before: toView(row, definition), after: record }]);
     return { record, version: after.version };
   }
 
@@ -248,56 +243,69 @@ export class RecordsService {
    * for every record deleted or changed.
    */
   async delete(call: TenantCall, type: string, id: string, ifMatch: string | undefined): Promise<void> {
-    await this.db.tenant.transaction(call.scope, async (tx) => {
-      await this.type(tx, type);
-      const access = await typeAccess(tx, call, type);
-      requireAction(call, access, type, 'delete');
-      const first = await tx.query<RecordRow>(LOCK_RECORDS_FOR_DELETE, [[id]]);
-      const row = first.rows[0];
-      if (!row || row.type_key !== type) throw recordNotFound(type, id);
-      await requireWritable(tx, call, access, row);
-      if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
-      const definitions = await loadCurrentDefinitions(tx);
-      const doomed = new Map<string, RecordRow>([[id, row]]);
-      const cascaded = new Set<string>();
-      let links: LinkRow[];
-      for (;;) {
-        links = (await tx.query<LinkRow>(INCOMING_LINKS, [[...doomed.keys()]])).rows;
-        const more = [...new Set(links.filter((link) => this.onDelete(definitions, link) === 'cascade').map((link) => link.from_id))];
-        if (more.length === 0) break;
-        for (const next of (await tx.query<RecordRow>(LOCK_RECORDS_FOR_DELETE, [more])).rows) {
-          doomed.set(next.id, next);
-          cascaded.add(next.id);
+    await this.withState(call, type, (use) =>
+      this.db.tenant.transaction(call.scope, async (tx) => {
+        use.confirm((await tx.query<Stamp>(SELECT_STAMP, [type])).rows[0]);
+        const access = accessOf(use.state.stored, call);
+        requireAction(call, access, type, 'delete');
+        const first = await tx.query<RecordRow>(LOCK_RECORDS_FOR_DELETE, [[id]]);
+        const row = first.rows[0];
+        if (!row || row.type_key !== type) throw recordNotFound(type, id);
+        await requireWritable(tx, call, access, row);
+        if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
+        const definitions = await loadCurrentDefinitions(tx);
+        const doomed = new Map<string, RecordRow>([[id, row]]);
+        const cascaded = new Set<string>();
+        let links: LinkRow[];
+        for (;;) {
+          links = (await tx.query<LinkRow>(INCOMING_LINKS, [[...doomed.keys()]])).rows;
+          const more = [...new Set(links.filter((link) => this.onDelete(definitions, link) === 'cascade').map((link) => link.from_id))];
+          if (more.length === 0) break;
+          for (const next of (await tx.query<RecordRow>(LOCK_RECORDS_FOR_DELETE, [more])).rows) {
+            doomed.set(next.id, next);
+            cascaded.add(next.id);
+          }
         }
-      }
-      const blockers = links.filter((link) => this.onDelete(definitions, link) === 'restrict');
-      if (blockers.length > 0) {
-        const listed = blockers.map((link) => ({ type: link.from_type, id: link.from_id, field: link.field_key }));
-        throw new AppError(
-          RecordErrors['record-in-use'],
-          `Referenced with on_delete restrict by ${listed.map((b) => `${b.type} ${b.id} (${b.field})`).join(', ')}.`,
-          [],
-          { blockers: listed },
-        );
-      }
-      try {
-        await this.clearReferences(tx, call, definitions, links, new Set(doomed.keys()));
-        await tx.query(DELETE_LINKS_FROM, [[...doomed.keys()]]);
-        await tx.query(DELETE_RECORDS, [[...doomed.keys()]]);
-      } catch (error) {
-        // Records the row ACL hides from the caller reference one being
-        // deleted: their on_delete cannot be applied by someone who cannot
-        // see them, so the link's foreign key refuses the delete.
-        if (!isPgError(error) || error.code !== '23503' || error.constraint !== 'record_links_to_fkey') throw error;
-        throw new AppError(RecordErrors['record-in-use'], 'Referenced by records you cannot see.', [], { blockers: [] });
-      }
-      for (const [doomedId, doomedRow] of doomed) {
-        const before = toView(doomedRow, definitions.get(doomedRow.type_key));
-        await this.changed(tx, call, 'record.deleted', before, null, cascaded.has(doomedId) ? { cascaded_from: id } : {});
-      }
-    });
+        const blockers = links.filter((link) => this.onDelete(definitions, link) === 'restrict');
+        if (blockers.length > 0) {
+          const listed = blockers.map((link) => ({ type: link.from_type, id: link.from_id, field: link.field_key }));
+          throw new AppError(
+            RecordErrors['record-in-use'],
+            `Referenced with on_delete restrict by ${listed.map((b) => `${b.type} ${b.id} (${b.field})`).join(', ')}.`,
+            [],
+            { blockers: listed },
+          );
+        }
+        try {
+          await this.clearReferences(tx, call, definitions, links, new Set(doomed.keys()));
+          await tx.query(DELETE_LINKS_FROM, [[...doomed.keys()]]);
+          await tx.query(DELETE_RECORDS, [[...doomed.keys()]]);
+        } catch (error) {
+          // Records the row ACL hides from the caller reference one being
+          // deleted: their on_delete cannot be applied by someone who cannot
+          // see them, so the link's foreign key refuses the delete.
+          if (!isLinkViolation(error)) throw error;
+          throw new AppError(RecordErrors['record-in-use'], 'Referenced by records you cannot see.', [], { blockers: [] });
+        }
+        const changes: RecordChange[] = [...doomed].map(([doomedId, doomedRow]) => ({
+          action: 'record.deleted',
+          before: toView(doomedRow, definitions.get(doomedRow.type_key)),
+          after: null,
+          ...(cascaded.has(doomedId) ? { extra: { cascaded_from: id } } : {}),
+        }));
+        queueChanges(tx, call, changes);
+      }),
+    );
   }
 
+  /**
+   * A page of records. Usually one round trip: the listing is chosen by the
+   * cached completeness of the filtered fields' index entries and answers
+   * the stamp with the current completeness, so a listing that relied on
+   * entries no longer complete runs again. When a filter names an indexed
+   * field whose entries are not complete yet, the listing runs in a
+   * transaction that first backfills a small type (indexLookupIn).
+   */
   async list(call: TenantCall, type: string, query: Readonly<Record<string, unknown>>): Promise<RecordPage> {
     const sort = (query.sort as ListSort | undefined) ?? 'id';
     const limit = (query.limit as number | undefined) ?? 50;
@@ -307,45 +315,72 @@ export class RecordsService {
       if (!decoded.ok) throw invalid([{ pointer: '/cursor', message: decoded.message, in: 'query' }]);
       after = decoded.cursor;
     }
-    return this.db.tenant.transaction(call.scope, async (tx) => {
-      const { definition } = await this.type(tx, type);
-      const access = await typeAccess(tx, call, type);
+    return this.withState(call, type, async (use) => {
+      const { definition } = use.state;
+      const access = accessOf(use.state.stored, call);
       requireAction(call, access, type, 'read');
       const filters = parseFilters(definition, query);
       if (!filters.ok) throw invalid(filters.errors);
-      // A caller the row ACL hides records from must not backfill the index
-      // (it would mark the field complete without the hidden records' entries).
-      const lookup = await indexLookup(tx, definition, filters.filter, access.seesAll);
-      const { rows } = await tx.query<RecordRow & { sort_value: string }>(lookup ? LIST_RECORDS_BY_INDEX[lookup.column][sort] : LIST_RECORDS[sort], [
+      const expand = expandFields(definition, expandKeys(query.expand));
+      const values = (lookup: IndexLookup | undefined) => [
         type,
         JSON.stringify(filters.filter),
         after?.value ?? null,
         after?.id ?? null,
         limit + 1,
         ...(lookup ? [lookup.field, lookup.value] : []),
-      ]);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const byId = sort === 'id' || sort === '-id';
-      return {
-        data: page.map((row) => toView(row, definition)),
-        next_cursor: rows.length > limit && last ? encodeCursor({ sort, value: byId ? null : last.sort_value, id: last.id }) : null,
+      ];
+      const page = (rows: ListRow[]): { data: RecordView[]; next_cursor: string | null } => {
+        const kept = rows.slice(0, limit);
+        const last = kept.at(-1);
+        const byId = sort === 'id' || sort === '-id';
+        return {
+          data: kept.map((row) => toView(row, definition)),
+          next_cursor: rows.length > limit && last ? encodeCursor({ sort, value: byId ? null : last.sort_value, id: last.id }) : null,
+        };
       };
+      // A caller the row ACL hides records from must not backfill the index
+      // (it would mark the field complete without the hidden records' entries).
+      if (access.seesAll && wantsBackfill(definition, filters.filter, use.state.complete)) {
+        return this.db.tenant.transaction(call.scope, async (tx) => {
+          use.confirm((await tx.query<Stamp>(SELECT_STAMP, [type])).rows[0]);
+          const { lookup, complete } = await indexLookupIn(tx, definition, filters.filter, true);
+          use.state.complete = complete;
+          const { rows } = await tx.query<ListRow>(lookup ? LIST_RECORDS_BY_INDEX[lookup.column][sort] : LIST_RECORDS[sort], values(lookup));
+          const result = page(rows);
+          await expandRecords(tx, call, result.data, expand, toView);
+          return result;
+        });
+      }
+      const lookup = chooseIndexLookup(definition, filters.filter, use.state.complete);
+      const stamped = lookup ? LIST_RECORDS_BY_INDEX_STAMPED[lookup.column][sort] : LIST_RECORDS_STAMPED[sort];
+      const { rows } = await this.db.tenant.query<Stamp & ListRow>(call.scope, stamped, values(lookup));
+      use.confirm(rows[0]);
+      const complete = new Set(rows[0]?.stamp_complete ?? []);
+      // The entries of the field the page came from are no longer complete: run again (rare: a type change).
+      if (lookup && !complete.has(lookup.field)) throw new StaleTypeState(type);
+      use.state.complete = complete;
+      const result = page(rows.filter((row) => row.id !== null));
+      if (expand.length > 0) await this.db.tenant.transaction(call.scope, (tx) => expandRecords(tx, call, result.data, expand, toView));
+      return result;
     });
   }
 
   /**
-   * Creates or upserts many records of one type in one transaction. Each item
-   * runs inside its own savepoint through the same path as POST (new) or
-   * PATCH (an item with `id`, or whose `upsertBy` value matches a record), so
-   * an item that fails (422, 409 on a unique value, 404, 403) is rolled back
-   * and reported by index while the others are all committed together.
+   * Creates or upserts many records of one type in one transaction. A request
+   * that only creates takes the fast path (bulk-create.ts: every item
+   * validated, the valid ones stored with a few multi-row statements); when
+   * that meets a unique value already taken or a referenced record deleted
+   * meanwhile, and for upserts, each item runs inside its own savepoint
+   * through the same path as POST (new) or PATCH (an item with `id`, or whose
+   * `upsertBy` value matches a record), so an item that fails (422, 409 on a
+   * unique value, 404, 403) is rolled back and reported by index while the
+   * others are all committed together.
    */
   async bulk(call: TenantCall, type: string, bodies: readonly RecordBody[], upsertBy: string | undefined): Promise<BulkResult> {
-    return this.db.tenant.transaction(call.scope, async (tx) => {
-      const current = await this.type(tx, type);
-      const { definition } = current;
-      const access = await typeAccess(tx, call, type);
+    return this.withState(call, type, async (use) => {
+      const { definition } = use.state;
+      const access = accessOf(use.state.stored, call);
       if (upsertBy !== undefined && definition.fields.find((field) => field.key === upsertBy)?.unique !== true) {
         throw invalid([{ pointer: '/upsert_by', message: `${upsertBy} is not a unique field of ${type}` }]);
       }
@@ -353,39 +388,76 @@ export class RecordsService {
       // refused as a whole when the caller may not create, as before upserts.
       const updates = upsertBy !== undefined || bodies.some((body) => 'id' in body);
       if (!updates || !access.actions.update) requireAction(call, access, type, 'create');
-      const results: BulkResult['results'] = [];
-      for (const [index, item] of bodies.entries()) {
-        const { id: given, ...body } = item;
-        const written: Written = {};
-        await tx.query('savepoint bulk_item');
+      if (!updates) {
         try {
-          let id: string | undefined;
-          if (given !== undefined) {
-            if (typeof given !== 'string' || !isUuidText(given)) throw invalid([{ pointer: '/id', message: 'must be a record id (UUID)' }]);
-            id = given;
-          } else if (upsertBy !== undefined) {
-            id = await findByUnique(tx, definition, upsertBy, body[upsertBy]);
-          }
-          let done: ReadRecord;
-          if (id === undefined) {
-            requireAction(call, access, type, 'create');
-            done = await this.insertOne(tx, call, type, current, body, written);
-          } else {
-            requireAction(call, access, type, 'update');
-            done = await this.updateOne(tx, call, type, current, access, id, body, undefined, written);
-          }
-          await tx.query('release savepoint bulk_item');
-          results.push({ index, status: id === undefined ? 201 : 200, id: done.record.id, version: done.version });
+          return { results: await this.db.tenant.transaction(call.scope, (tx) => createMany(tx, call, use, bodies)) };
         } catch (error) {
-          if (!(error instanceof AppError) && !isUniqueViolation(error)) throw error;
-          await tx.query('rollback to savepoint bulk_item');
-          const problem = error instanceof AppError ? error : await uniqueConflictIn(tx, type, written.datas ?? [], definition, written.ids ?? []);
-          const errors = problem.errors.map(({ pointer, message }) => ({ pointer, message }));
-          results.push({ index, status: problem.definition.status as 403 | 404 | 409 | 422, detail: problem.detail, ...(errors.length > 0 ? { errors } : {}) });
+          if (!isUniqueViolation(error) && !isLinkViolation(error)) throw error;
+          // Rolled back whole: the per-item path below names the items concerned.
         }
       }
-      return { results };
+      return this.db.tenant.transaction(call.scope, async (tx) => {
+        use.confirm((await tx.query<Stamp>(SELECT_STAMP, [type])).rows[0]);
+        const results: BulkResult['results'] = [];
+        for (const [index, item] of bodies.entries()) {
+          const { id: given, ...body } = item;
+          const written: Written = {};
+          await tx.query('savepoint bulk_item');
+          try {
+            let id: string | undefined;
+            if (given !== undefined) {
+              if (typeof given !== 'string' || !isUuidText(given)) throw invalid([{ pointer: '/id', message: 'must be a record id (UUID)' }]);
+              id = given;
+            } else if (upsertBy !== undefined) {
+              id = await findByUnique(tx, definition, upsertBy, body[upsertBy]);
+            }
+            let done: ReadRecord;
+            if (id === undefined) {
+              requireAction(call, access, type, 'create');
+              done = await this.insertOne(tx, call, use, body, written);
+            } else {
+              requireAction(call, access, type, 'update');
+              done = await this.updateOne(tx, call, use, access, id, body, undefined, written);
+            }
+            // Also sends what the item queued: its unique violation fails here, inside the savepoint.
+            await tx.query('release savepoint bulk_item');
+            results.push({ index, status: id === undefined ? 201 : 200, id: done.record.id, version: done.version });
+          } catch (error) {
+            if (!(error instanceof AppError) && !isUniqueViolation(error)) throw error;
+            await tx.query('rollback to savepoint bulk_item');
+            const problem = error instanceof AppError ? error : await uniqueConflictIn(tx, type, written.datas ?? [], definition, written.ids ?? []);
+            const errors = problem.errors.map(({ pointer, message }) => ({ pointer, message }));
+            results.push({ index, status: problem.definition.status as 403 | 404 | 409 | 422, detail: problem.detail, ...(errors.length > 0 ? { errors } : {}) });
+          }
+        }
+        return { results };
+      });
     });
+  }
+
+  /**
+   * Runs `work` with the type's state: the cached one (checked by the stamp
+   * of work's first statement), or one loaded now. When the stamp shows the
+   * type or its permissions changed, or an error was answered from a state
+   * no stamp had confirmed yet and the state turns out stale, the state is
+   * reloaded and work runs again (nothing was written: writes are guarded).
+   */
+  private async withState<T>(call: TenantCall, type: string, work: (use: StateUse) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const cached = this.states.cached(call.scope, type);
+      const state = cached ?? (await this.states.load(this.db, call.scope, type));
+      if (!state) throw typeNotFound(type);
+      const use = new StateUse(state, cached === undefined);
+      try {
+        return await work(use);
+      } catch (error) {
+        const outdated =
+          error instanceof StaleTypeState || (error instanceof AppError && !use.confirmed && !(await this.states.isCurrent(this.db, call.scope, state)));
+        if (!outdated) throw error;
+        this.states.forget(call.scope, type);
+        if (attempt >= STATE_ATTEMPTS) throw new AppError(PlatformErrors.conflict, `The type "${type}" changed while the request ran; send it again.`);
+      }
+    }
   }
 
   /**
@@ -402,45 +474,6 @@ export class RecordsService {
     }
   }
 
-  private async type(tx: TenantTx, key: string): Promise<{ definition: EntityTypeDefinition; version: number }> {
-    const current = await loadCurrentType(tx, key);
-    if (!current) throw typeNotFound(key);
-    return current;
-  }
-
-  /** What the database says is wrong with the references and members of one record. */
-  private async externalProblems(tx: TenantTx, references: readonly ReferenceValue[], users: readonly { field: string; id: string }[]): Promise<FieldError[]> {
-    return (await this.externalProblemsByItem(tx, [references], [users]))[0] ?? [];
-  }
-
-  /** The same for many records, in two queries whatever their number. */
-  private async externalProblemsByItem(
-    tx: TenantTx,
-    references: readonly (readonly ReferenceValue[])[],
-    users: readonly (readonly { field: string; id: string }[])[],
-  ): Promise<FieldError[][]> {
-    const referenceIds = [...new Set(references.flat().map((ref) => ref.id))];
-    const userIds = [...new Set(users.flat().map((user) => user.id))];
-    const types = new Map<string, string>();
-    if (referenceIds.length > 0) {
-      for (const row of (await tx.query<{ id: string; type_key: string }>(REFERENCED_TYPES, [referenceIds])).rows) types.set(row.id, row.type_key);
-    }
-    const members = new Set<string>();
-    if (userIds.length > 0) for (const row of (await tx.query<{ id: string }>(MEMBER_IDS, [userIds])).rows) members.add(row.id);
-    return references.map((refs, index) => {
-      const errors: FieldError[] = [];
-      for (const ref of refs) {
-        const actual = types.get(ref.id);
-        if (actual === undefined) errors.push({ pointer: `/${ref.field}`, message: `no ${ref.types.join(' or ')} record ${ref.id} in this organisation` });
-        else if (!ref.types.includes(actual)) errors.push({ pointer: `/${ref.field}`, message: `${ref.id} is a ${actual} record, not ${ref.types.join(' or ')}` });
-      }
-      for (const user of users[index] ?? []) {
-        if (!members.has(user.id)) errors.push({ pointer: `/${user.field}`, message: `${user.id} is not a member of this organisation` });
-      }
-      return errors;
-    });
-  }
-
   /**
    * Stores links; the foreign key makes a reference to a record that does not
    * exist in this organisation (or was deleted since it was checked) fail in
@@ -451,7 +484,7 @@ export class RecordsService {
     try {
       await tx.query(INSERT_LINKS, [links.map((l) => l.from), links.map((l) => l.field), links.map((l) => l.id), links.map((l) => l.position)]);
     } catch (error) {
-      if (!isPgError(error) || error.code !== '23503' || error.constraint !== 'record_links_to_fkey') throw error;
+      if (!isLinkViolation(error)) throw error;
       const detail = (error as { detail?: string }).detail ?? '';
       const missing = links.filter((link) => detail.includes(link.id));
       const named = missing.length > 0 ? missing : links;
@@ -496,58 +529,7 @@ export class RecordsService {
       const updated = await tx.query<RecordRow>(UPDATE_RECORD, [row.id, JSON.stringify(data), row.type_version, call.scope.userId]);
       await writeIndexEntries(tx, definitions, [updated.rows[0] as RecordRow]);
       const definition = definitions.get(row.type_key);
-      await this.changed(tx, call, 'record.updated', toView(row, definition), toView(updated.rows[0] as RecordRow, definition));
+      queueChanges(tx, call, [{ action: 'record.updated', before: toView(row, definition), after: toView(updated.rows[0] as RecordRow, definition) }]);
     }
-  }
-
-  /** Replaces the ids of expanded relation fields by the records they name. */
-  private async expand(tx: TenantTx, call: TenantCall, record: RecordView, fields: readonly FieldDefinition[]): Promise<void> {
-    const ids = new Set<string>();
-    for (const field of fields) {
-      const value = record[field.key];
-      if (typeof value === 'string') ids.add(value);
-      else if (Array.isArray(value)) for (const id of value) ids.add(String(id));
-      else if (typeof value === 'object' && value !== null) ids.add(String((value as { id: unknown }).id));
-    }
-    if (ids.size === 0) return;
-    // Rows the row ACL hides are not returned; types the caller may not read are left as ids.
-    const [{ rows }, definitions] = [await tx.query<RecordRow>(SELECT_RECORDS_BY_ID, [[...ids]]), await loadCurrentDefinitions(tx)];
-    const readable = new Map<string, boolean>();
-    for (const typeKey of new Set(rows.map((row) => row.type_key))) {
-      readable.set(typeKey, effectivePermissions(await loadStoredPermissions(tx, typeKey), principalOf(call)).read);
-    }
-    const found = new Map(rows.filter((row) => readable.get(row.type_key)).map((row) => [row.id, toView(row, definitions.get(row.type_key))]));
-    const resolve = (id: unknown) => found.get(String(id)) ?? id;
-    for (const field of fields) {
-      const value = record[field.key];
-      if (value === null || value === undefined) continue;
-      if (typeof value === 'string') record[field.key] = resolve(value);
-      else if (Array.isArray(value)) record[field.key] = value.map(resolve);
-      else record[field.key] = resolve((value as { id: unknown }).id);
-    }
-  }
-
-  private async changed(
-    tx: TenantTx,
-    call: TenantCall,
-    action: 'record.created' | 'record.updated' | 'record.deleted',
-    before: RecordView | null,
-    after: RecordView | null,
-    extra: Record<string, unknown> = {},
-  ): Promise<void> {
-    const subject = (after ?? before) as RecordView;
-    await recordAudit(tx, {
-      actor: call.actor,
-      action,
-      target: { type: 'record', id: subject.id },
-      ...(before === null ? {} : { before }),
-      ...(after === null ? {} : { after }),
-      origin: call.origin,
-    });
-    await emitEvent(tx, {
-      type: action,
-      subject: { type: 'record', id: subject.id },
-      payload: { type: subject.type, record: after ?? before, ...(before && after ? { before } : {}), ...extra },
-    });
   }
 }

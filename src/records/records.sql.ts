@@ -1,8 +1,49 @@
 // Static SQL of records; every value (field keys and filter values included)
 // is a bind parameter. RLS scopes every statement to the caller's organisation.
+import { SELECT_STAMP, STAMP_COLUMNS } from './type-state.sql.ts';
 
 const COLUMNS = `id, type_key, type_version, data, version, created_at, updated_at, created_by, updated_by`;
+const R_COLUMNS = COLUMNS.split(', ').map((column) => `r.${column}`).join(', ');
 
+// "Stamped" statements also answer the type's stamp (src/records/type-state.ts):
+// its current version and access revision, read in the same statement, so a
+// request checks the state it used without a round trip of its own. They
+// always answer at least one row; the record columns are null when there is
+// no record. $1 is the type key.
+
+/** SELECT_RECORD, stamped: $1 type, $2 id. */
+export const SELECT_RECORD_STAMPED = `
+  select ${STAMP_COLUMNS}, ${R_COLUMNS}
+  from (select 1) one left join records r on r.type_key = $1 and r.id = $2`;
+
+/**
+ * Locks the record for a change, stamped: $1 type, $2 id. FOR NO KEY UPDATE,
+ * so records that are being linked to this one (their foreign key check
+ * takes KEY SHARE) are not blocked.
+ */
+export const LOCK_RECORD_STAMPED = `
+  select ${STAMP_COLUMNS}, r.*
+  from (select 1) one left join lateral (select ${COLUMNS} from records where type_key = $1 and id = $2 for no key update) r on true`;
+
+/**
+ * New records of type $1 at type version $2 ($3 ids, $4 a JSON array of
+ * their data objects, in the same order; $5 the member creating them),
+ * inserted only when the stamp still names version $2 and access revision
+ * $6: the creation checks the state it was validated and authorised with in
+ * the same statement. Answers the stamp and the inserted rows (one row with
+ * null record columns when nothing was inserted).
+ */
+export const INSERT_RECORDS_GUARDED = `
+  with stamp as (select ${STAMP_COLUMNS}),
+  inserted as (
+    insert into records (tenant_id, id, type_key, type_version, data, created_by, updated_by)
+    select current_setting('app.tenant_id')::uuid, u.id, $1, $2, u.data, $5, $5
+    from stamp, rows from (unnest($3::uuid[]), jsonb_array_elements($4::jsonb)) as u(id, data)
+    where stamp.stamp_version = $2 and stamp.stamp_revision = $6
+    returning ${COLUMNS})
+  select s.stamp_version, s.stamp_revision, i.* from stamp s left join inserted i on true`;
+
+/** One record (the entities benchmark's raw SQL baseline; the service inserts with INSERT_RECORDS_GUARDED). */
 export const INSERT_RECORD = `
   insert into records (tenant_id, id, type_key, type_version, data, created_by, updated_by)
   values (current_setting('app.tenant_id')::uuid, $1, $2, $3, $4, $5, $5)
@@ -16,12 +57,6 @@ export const INSERT_RECORDS = `
   returning ${COLUMNS}`;
 
 export const SELECT_RECORD = `select ${COLUMNS} from records where type_key = $1 and id = $2`;
-
-/**
- * Locks the record for a change. FOR NO KEY UPDATE, so records that are being
- * linked to this one (their foreign key check takes KEY SHARE) are not blocked.
- */
-export const LOCK_RECORD = `select ${COLUMNS} from records where type_key = $1 and id = $2 for no key update`;
 
 /** Locks records about to be deleted; a concurrent link to them waits and then fails its foreign key. */
 export const LOCK_RECORDS_FOR_DELETE = `select ${COLUMNS} from records where id = any($1::uuid[]) for update`;
@@ -78,43 +113,89 @@ export const DELETE_LINKS_TO = `delete from record_links where from_id = $1 and 
 const INDEX_CASTS = { value_text: 'text', value_number: 'float8', value_date: 'date', value_time: 'timestamptz', value_bool: 'boolean' } as const;
 export type IndexValueColumn = keyof typeof INDEX_CASTS;
 
-const LIST = (column: 'id' | 'created_at' | 'updated_at', direction: 'asc' | 'desc', index?: IndexValueColumn): string => {
+interface Listing {
+  readonly sql: string;
+  /** The ORDER BY of the page, over the listing's output columns. */
+  readonly order: string;
+}
+
+const LIST = (column: 'id' | 'created_at' | 'updated_at', direction: 'asc' | 'desc', index?: IndexValueColumn): Listing => {
   const op = direction === 'asc' ? '>' : '<';
+  const order = column === 'id' ? `id ${direction}` : `${column} ${direction}, id ${direction}`;
+  if (index && column === 'id') {
+    // Paged from the index: the value's entries in record_id order (the
+    // lookup indexes end with record_id, migrations/0009), each followed to
+    // its record, until the page is full. A page reads about `limit` entries
+    // whatever the number of records holding the value. The record is read
+    // in a LATERAL subquery with LIMIT 1 (ids are unique, so it changes no
+    // answer): the planner cannot flatten it into a join it could start from
+    // `records`, which it would do when it underestimates the rows passing
+    // `data @>` (it has no statistics for it), reading every record of the
+    // type and sorting them. Proved by EXPLAIN ANALYZE in test/records/index-entries.test.ts.
+    return {
+      sql: `select ${R_COLUMNS}, r.id::text as sort_value
+  from record_index i
+  cross join lateral (
+    select ${COLUMNS} from records
+    where id = i.record_id and type_key = $1 and data @> $2::jsonb
+    limit 1) r
+  where i.type_key = $1 and i.field_key = $6 and i.${index} = $7::${INDEX_CASTS[index]}
+    and ($4::uuid is null or i.record_id ${op} $4::uuid) and $3::text is null
+  order by i.record_id ${direction} limit $5`,
+      order,
+    };
+  }
   const after =
     column === 'id'
       ? `($4::uuid is null or id ${op} $4::uuid) and $3::text is null`
       : `($4::uuid is null or (${column}, id) ${op} ($3::timestamptz, $4::uuid))`;
-  const order = column === 'id' ? `id ${direction}` : `${column} ${direction}, id ${direction}`;
-  return `select ${COLUMNS}, ${column}::text as sort_value from records
+  return {
+    sql: `select ${COLUMNS}, ${column}::text as sort_value from records
   where type_key = $1 and data @> $2::jsonb and ${after}${
     index ? `\n  and id in (select record_id from record_index where type_key = $1 and field_key = $6 and ${index} = $7::${INDEX_CASTS[index]})` : ''
   }
-  order by ${order} limit $5`;
+  order by ${order} limit $5`,
+    order,
+  };
 };
 
-export const LIST_RECORDS = {
-  id: LIST('id', 'asc'),
-  '-id': LIST('id', 'desc'),
-  created_at: LIST('created_at', 'asc'),
-  '-created_at': LIST('created_at', 'desc'),
-  updated_at: LIST('updated_at', 'asc'),
-  '-updated_at': LIST('updated_at', 'desc'),
+const SORTS = {
+  id: ['id', 'asc'],
+  '-id': ['id', 'desc'],
+  created_at: ['created_at', 'asc'],
+  '-created_at': ['created_at', 'desc'],
+  updated_at: ['updated_at', 'asc'],
+  '-updated_at': ['updated_at', 'desc'],
 } as const;
+export type ListSort = keyof typeof SORTS;
+export const LIST_SORTS = Object.keys(SORTS) as ListSort[];
 
-export type ListSort = keyof typeof LIST_RECORDS;
-export const LIST_SORTS = Object.keys(LIST_RECORDS) as ListSort[];
+function bySort<T>(make: (column: 'id' | 'created_at' | 'updated_at', direction: 'asc' | 'desc') => T): Record<ListSort, T> {
+  return Object.fromEntries(LIST_SORTS.map((sort) => [sort, make(SORTS[sort][0], SORTS[sort][1])])) as Record<ListSort, T>;
+}
+
+function byIndex<T>(make: (index: IndexValueColumn) => T): Record<IndexValueColumn, T> {
+  return Object.fromEntries((Object.keys(INDEX_CASTS) as IndexValueColumn[]).map((index) => [index, make(index)])) as Record<IndexValueColumn, T>;
+}
+
+/**
+ * A listing with the stamp and the type's complete indexed fields
+ * (SELECT_STAMP) on every row, and one row of stamp alone when the page is empty.
+ */
+const stamped = ({ sql, order }: Listing): string => `
+  select s.*, p.* from (${SELECT_STAMP}) s left join lateral (${sql}) p on true
+  order by ${order
+    .split(', ')
+    .map((part) => `p.${part}`)
+    .join(', ')}`;
+
+export const LIST_RECORDS = bySort((column, direction) => LIST(column, direction).sql);
 
 /** The same listings, with candidates from one index lookup: LIST_RECORDS_BY_INDEX[column][sort]. */
-export const LIST_RECORDS_BY_INDEX = Object.fromEntries(
-  (Object.keys(INDEX_CASTS) as IndexValueColumn[]).map((index) => [
-    index,
-    {
-      id: LIST('id', 'asc', index),
-      '-id': LIST('id', 'desc', index),
-      created_at: LIST('created_at', 'asc', index),
-      '-created_at': LIST('created_at', 'desc', index),
-      updated_at: LIST('updated_at', 'asc', index),
-      '-updated_at': LIST('updated_at', 'desc', index),
-    },
-  ]),
-) as Record<IndexValueColumn, Record<ListSort, string>>;
+export const LIST_RECORDS_BY_INDEX = byIndex((index) => bySort((column, direction) => LIST(column, direction, index).sql));
+
+/** LIST_RECORDS, stamped (what the records service sends). */
+export const LIST_RECORDS_STAMPED = bySort((column, direction) => stamped(LIST(column, direction)));
+
+/** LIST_RECORDS_BY_INDEX, stamped. */
+export const LIST_RECORDS_BY_INDEX_STAMPED = byIndex((index) => bySort((column, direction) => stamped(LIST(column, direction, index))));

@@ -65,6 +65,11 @@ const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: u
   // Per-type permissions, by a type key only the other organisation has.
   'GET /api/entity-types/:key/permissions': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/permissions` }),
   'PUT /api/entity-types/:key/permissions': (other) => ({ url: `/api/entity-types/${other.entityTypeKey}/permissions`, body: { visibility: 'restricted' } }),
+  // Saved queries, by a key only the other organisation has (each saves one under its entity type's key).
+  'GET /api/saved-queries/:key': (other) => ({ url: `/api/saved-queries/${other.entityTypeKey}` }),
+  'PUT /api/saved-queries/:key': (other) => ({ url: `/api/saved-queries/${other.entityTypeKey}`, body: { name: 'Changed', query: { from: other.entityTypeKey } } }),
+  'DELETE /api/saved-queries/:key': (other) => ({ url: `/api/saved-queries/${other.entityTypeKey}` }),
+  'POST /api/saved-queries/:key/run': (other) => ({ url: `/api/saved-queries/${other.entityTypeKey}/run`, body: {} }),
 };
 
 /** Routes with parameters that are not tenant data: platform documents and the operators' directory. */
@@ -98,6 +103,8 @@ describe('tenant isolation across every route', () => {
     assert.equal(created.statusCode, 201, created.body);
     const shared = await app.request({ method: 'POST', url: '/api/entity-types', token: owner.token, body: { key: RECORD_TYPE, label: 'Asset', fields: [{ key: 'title', type: 'text' }] } });
     assert.equal(shared.statusCode, 201, shared.body);
+    const saved = await app.request({ method: 'POST', url: '/api/saved-queries', token: owner.token, body: { key: entityTypeKey, name: 'Isolated', query: { from: entityTypeKey }, shared: true } });
+    assert.equal(saved.statusCode, 201, saved.body);
     const record = await app.request({ method: 'POST', url: `/api/records/${RECORD_TYPE}`, token: owner.token, body: { title: 'Mine' } });
     assert.equal(record.statusCode, 201, record.body);
     const recordId = record.json().id as string;
@@ -141,7 +148,8 @@ describe('tenant isolation across every route', () => {
                   (select jsonb_agg(r order by r.id) from records r where tenant_id = $1) as records,
                   (select jsonb_agg(t order by t.id) from teams t where tenant_id = $1) as teams,
                   (select jsonb_agg(m order by m.team_id, m.user_id) from team_members m where tenant_id = $1) as team_members,
-                  (select jsonb_agg(p order by p.type_key, p.principal) from entity_type_permissions p where tenant_id = $1) as permissions`,
+                  (select jsonb_agg(p order by p.type_key, p.principal) from entity_type_permissions p where tenant_id = $1) as permissions,
+                  (select jsonb_agg(s order by s.key) from saved_queries s where tenant_id = $1) as saved_queries`,
           [b.owner.tenantId],
         )
       ).rows[0];

@@ -50,7 +50,7 @@ test('npm start serves, and SIGTERM drains and exits 0', async () => {
   child.stderr.on('data', (chunk) => (output += String(chunk)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    for (let attempt = 0; attempt < 100 && !output.includes('listening'); attempt++) await new Promise((r) => setTimeout(r, 100));
+    for (let attempt = 0; attempt < 600 && !output.includes('listening'); attempt++) await new Promise((r) => setTimeout(r, 100));
     assert.match(output, /Tessera is listening on http:\/\/127\.0\.0\.1:\d+/);
     assert.match(output, /\/api\/signup/, 'it says how to sign up');
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { LIST_RECORDS, LIST_RECORDS_BY_INDEX } from '../../src/records/records.sql.ts';
+import { LIST_RECORDS, LIST_RECORDS_BY_INDEX, LIST_RECORDS_BY_INDEX_STAMPED } from '../../src/records/records.sql.ts';
 import { assertProblem } from '../helpers/problem.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 import { AdminDb } from '../members/helpers.ts';
@@ -221,7 +221,7 @@ describe('record index entries', () => {
   test('EXPLAIN as the runtime role under RLS: the filter on an indexed field is an index scan on record_index', async () => {
     const owner = await organisation();
     for (let batch = 0; batch < 4; batch++) {
-      const records = Array.from({ length: 1000 }, (_, i) => ({ code: `E-${batch}-${i}`, city: `city-${(batch * 1000 + i) % 500}`, score: i }));
+      const records = Array.from({ length: 1000 }, (_, i) => ({ code: `E-${batch}-${i}`, city: `city-${(batch * 1000 + i) % 500}`, score: i, open: i % 2 === 0 }));
       const response = await app.request({ method: 'POST', url: '/api/records/ticket/bulk', token: owner.token, body: { records } });
       assert.equal(response.statusCode, 200);
     }
@@ -247,6 +247,47 @@ describe('record index entries', () => {
       // Without the lookup, the same filter reads every record of the type.
       const scan = await explain(LIST_RECORDS.id, base);
       assert.doesNotMatch(scan, /record_index/, scan);
+
+      // Paging (migrations/0009): in id order a page is one ordered range of the
+      // lookup index (which ends with record_id), stopped by the limit: no sort,
+      // no aggregate, and about `limit` entries read although 2,000 records
+      // hold the value. The next page starts inside the index (record_id > cursor).
+      type PlanNode = {
+        'Node Type': string;
+        'Relation Name'?: string;
+        'Index Name'?: string;
+        'Index Cond'?: string;
+        'Actual Rows'?: number;
+        'Actual Loops'?: number;
+        Plans?: PlanNode[];
+      };
+      const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
+      const analyze = async (sql: string, values: unknown[]): Promise<PlanNode[]> => {
+        const { rows } = await client.query(`explain (analyze, format json) ${sql}`, values);
+        return nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
+      };
+      const open = ['ticket', JSON.stringify({ open: true }), null, null, 51, 'open', true];
+      for (const sql of [LIST_RECORDS_BY_INDEX.value_bool.id, LIST_RECORDS_BY_INDEX_STAMPED.value_bool.id, LIST_RECORDS_BY_INDEX.value_bool['-id']]) {
+        const paged = await analyze(sql, open);
+        const lookup = paged.filter((node) => node['Index Name'] === 'record_index_bool');
+        assert.equal(lookup.length, 1, JSON.stringify(paged));
+        assert.ok((lookup[0]?.['Actual Rows'] ?? Infinity) <= 51, JSON.stringify(lookup));
+        // Nothing reads more than a page of entries or records (a sort of the page itself is fine).
+        const wholeReads = paged.filter(
+          (node) => ['records', 'record_index'].includes(node['Relation Name'] ?? '') && (node['Actual Rows'] ?? 0) * (node['Actual Loops'] ?? 1) > 51,
+        );
+        assert.deepEqual(wholeReads, [], JSON.stringify(paged));
+        assert.deepEqual(paged.filter((node) => node['Node Type'] === 'HashAggregate'), [], JSON.stringify(paged));
+      }
+      const firstPage = await client.query(LIST_RECORDS_BY_INDEX.value_bool.id, open);
+      assert.equal(firstPage.rows.length, 51);
+      const cursor = firstPage.rows[49].id;
+      const next = await analyze(LIST_RECORDS_BY_INDEX.value_bool.id, ['ticket', JSON.stringify({ open: true }), null, cursor, 51, 'open', true]);
+      const range = next.find((node) => node['Index Name'] === 'record_index_bool');
+      assert.match(range?.['Index Cond'] ?? '', /record_id > /, JSON.stringify(next));
+      assert.ok((range?.['Actual Rows'] ?? Infinity) <= 51, JSON.stringify(range));
+      const secondPage = await client.query(LIST_RECORDS_BY_INDEX.value_bool.id, ['ticket', JSON.stringify({ open: true }), null, cursor, 51, 'open', true]);
+      assert.equal(secondPage.rows[0].id, firstPage.rows[50].id, 'the next page starts right after the cursor');
     } finally {
       await client.end();
     }

@@ -503,7 +503,7 @@ describe('records', () => {
     ]);
     assert.ok(paths['/api/records/{type}/{id}'].patch.responses['412']);
     assert.ok(paths['/api/records/{type}/{id}'].delete.responses['409']);
-    assert.deepEqual(paths['/api/records/{type}'].get.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort(), ['cursor', 'limit', 'sort']);
+    assert.deepEqual(paths['/api/records/{type}'].get.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort(), ['cursor', 'expand', 'limit', 'sort']);
   });
 
   test('bulk: valid items are created in one transaction, invalid ones reported by index', async () => {

@@ -5,6 +5,7 @@
 // travels in the same round trip as the first statement (see pipelined-query).
 import type pg from 'pg';
 import { pipelined, type Statement } from './pipelined-query.ts';
+import { isPgError } from './sqlstate.ts';
 
 export interface TenantScope {
   readonly tenantId: string;
@@ -26,6 +27,20 @@ export interface TenantTx {
     text: string,
     values?: readonly unknown[],
   ): Promise<pg.QueryResult<R>>;
+  /**
+   * Hands a node-postgres Submittable (a pg-cursor) to this transaction's
+   * connection, for reads that stream inside the transaction. Only after a
+   * query(): the first statement is what enters the tenant.
+   */
+  submit<S extends pg.Submittable>(submittable: S): S;
+  /**
+   * Queues a write whose result the caller does not need. Queued statements
+   * travel, in order, in the same round trip as the next query() or as the
+   * COMMIT, so a request's trailing writes (index entries, audit, outbox) cost
+   * no round trip of their own. An error in one fails that query() (or the
+   * commit, and the transaction rolls back) exactly as if it had run here.
+   */
+  queue(text: string, values?: readonly unknown[]): void;
 }
 
 const BEGIN: Statement = { text: 'begin', values: [] };
@@ -65,23 +80,59 @@ export class TenantDatabase {
   async transaction<T>(scope: TenantScope, work: (tx: TenantTx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let begun = false;
+    let queued: Statement[] = [];
+    /** What must precede the next statement: BEGIN and the enter call the first time, then whatever was queued. */
+    const preludes = (): Statement[] => {
+      const before = begun ? queued : [BEGIN, enter(scope), ...queued];
+      begun = true;
+      queued = [];
+      return before;
+    };
     const tx: TenantTx = {
       scope,
       query: async <R extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []) => {
-        if (begun) return client.query<R>(text, [...values]);
-        begun = true;
-        return pipelined<R>(client, [BEGIN, enter(scope)], { text, values });
+        const before = preludes();
+        if (before.length === 0) return client.query<R>(text, [...values]);
+        return pipelined<R>(client, before, { text, values });
+      },
+      submit: (submittable) => {
+        if (!begun) throw new Error('submit() before the first query(): the tenant is not entered yet');
+        if (queued.length > 0) throw new Error('submit() with queued statements: send them with a query() first');
+        return client.query(submittable);
+      },
+      queue: (text, values = []) => {
+        queued.push({ text, values });
       },
     };
     let result: T;
     try {
       result = await work(tx);
     } catch (error) {
+      queued = [];
       await this.finish(client, begun, 'rollback');
       throw error;
     }
-    await this.finish(client, begun, 'commit');
+    if (!begun && queued.length === 0) {
+      client.release();
+      return result;
+    }
+    await this.commit(client, preludes());
     return result;
+  }
+
+  /** COMMIT, in one round trip with the statements still queued (and BEGIN and the enter call if none was sent yet). */
+  private async commit(client: pg.PoolClient, before: readonly Statement[]): Promise<void> {
+    try {
+      if (before.length === 0) await client.query('commit');
+      else await pipelined(client, before, { text: 'commit', values: [] });
+      client.release();
+    } catch (error) {
+      // A statement sent with the commit failed: the server skipped the rest and
+      // the transaction is aborted; once rolled back the connection is clean.
+      if (isPgError(error)) await this.finish(client, true, 'rollback');
+      else client.release(true);
+      throw error;
+    }
   }
 
   private async finish(client: pg.PoolClient, begun: boolean, end: 'commit' | 'rollback'): Promise<void> {

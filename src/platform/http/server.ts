@@ -73,8 +73,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<App>
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) if (method !== 'HEAD') routes.push({ method, url: route.url });
   });
+  // Closing: requests still in flight get their answer with `Connection: close`,
+  // so their keep-alive sockets end with the response instead of holding
+  // server.close() open until the keep-alive timeout (72 s by default).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
   // JSON only: without this, text/plain bodies would reach the validators as strings.
   app.removeContentTypeParser('text/plain');
