@@ -126,7 +126,7 @@ export interface CompileContext {
   readonly timeZone: string;
   /** The caller, for `current_user`; null for API keys. */
   readonly userId: string | null;
-  /** Fields of a type whose typed index entries (record_index) are complete: filters and sorts on them may use record_index. */
+  /** Fields of a type whose typed index entries (record_index) are complete: filters on them (eq, in, ranges; not under `not`) use record_index. */
   readonly indexedFields: (type: string) => ReadonlySet<string>;
   /** Streaming: no LIMIT (the service reads through a cursor and stops at the plan's maxStreamRows). */
   readonly stream: boolean;
