@@ -36,6 +36,10 @@ describe('index values', () => {
     assert.equal(entryValue('value_date', 'tomorrow'), undefined);
     assert.equal(entryValue('value_time', '2026-01-01T10:00:00'), undefined, 'no offset');
     assert.equal(entryValue('value_time', '2026-01-01T10:00:00.123+01:00'), '2026-01-01T10:00:00.123+01:00');
+    // Every form the API accepts has an entry (PostgreSQL reads them all).
+    for (const accepted of ['2026-01-01t10:00:00z', '2026-01-01T10:00:00.123456789Z', '2026-01-01T10:00:00.1234567+01:30']) {
+      assert.equal(entryValue('value_time', accepted), accepted);
+    }
     assert.equal(entryValue('value_text', 'x'.repeat(MAX_INDEXED_TEXT + 1)), undefined);
     assert.equal(entryValue('value_number', Number.NaN), undefined);
     assert.equal(entryValue('value_bool', 'true'), undefined);

@@ -6,10 +6,8 @@
 // comparison on data>` is true exactly when the comparison is, as long as
 // the candidates include every record for which it is true. They do: the
 // records service enters every value that can compare true (strings up to
-// 1,000 characters, every number, date and boolean; datetimes in the form
-// index-values.ts enters: `T`, at most 6 fractional digits, `Z` or an
-// offset; a datetime the API accepted with a lowercase `t`/`z` or 7 to 9
-// fractional digits has no entry, and an indexed filter misses it), and the
+// 1,000 characters, every number, date and boolean, and every datetime in a
+// form the API accepts), and the
 // comparison on `data` still decides, so a decimal found by its double, or an
 // entry left from a number stored as a string, is
 // confirmed or dropped there. Where a value cannot be looked up (a literal

@@ -53,7 +53,9 @@ export function indexedFields(definition: EntityTypeDefinition): FieldDefinition
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$/;
+// Every form the records API accepts (field-values.ts: `t`/`z` in either case, up to 9 fractional
+// digits, which PostgreSQL rounds to microseconds), so no accepted datetime goes without an entry.
+const TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)$/;
 
 /**
  * Only text PostgreSQL certainly reads as a date: a stored value from before a
