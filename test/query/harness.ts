@@ -23,6 +23,7 @@ import type {
 } from '../../src/query/core/query.ts';
 import { defineType } from '../helpers/entities.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
+import { canonical, percentileCont } from './expected-values.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -227,21 +228,6 @@ function renderValue(path: ResolvedPath, value: unknown): unknown {
   return path.valueType === 'datetime' ? isoOfMicros(value as number) : value;
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  const place = p * (sorted.length - 1);
-  const low = Math.floor(place);
-  const high = Math.ceil(place);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (place - low);
-}
-
 export function aggregateOf(spec: AggregateSpec, views: readonly RecordView[]): unknown {
   if (spec.path === null) return views.length;
   const path = spec.path;
@@ -252,7 +238,7 @@ export function aggregateOf(spec: AggregateSpec, views: readonly RecordView[]): 
     case 'count_distinct': return new Set(values.map(canonical)).size;
     case 'sum': return numbers.length === 0 ? null : numbers.reduce((sum, value) => sum + value, 0);
     case 'avg': return numbers.length === 0 ? null : numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
-    case 'percentile': return numbers.length === 0 ? null : percentile([...numbers].sort((a, b) => a - b), spec.p ?? 0.5);
+    case 'percentile': return numbers.length === 0 ? null : percentileCont([...numbers].sort((a, b) => a - b), spec.p ?? 0.5);
     case 'min': case 'max': {
       const ordered = (path.valueType === 'json' ? numbers : values as Sortable[]).filter((value) => typeof value !== 'boolean');
       if (path.valueType === 'boolean') {

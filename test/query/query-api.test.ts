@@ -10,6 +10,7 @@ import { defineType } from '../helpers/entities.ts';
 import { assertProblem } from '../helpers/problem.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 import { AdminDb, addMember, type Joined } from '../members/helpers.ts';
+import { percentileCont } from './expected-values.ts';
 
 type Row = Record<string, unknown>;
 
@@ -34,14 +35,8 @@ const SECRET = {
 };
 const PRIORITIES = ['p1', 'p2', 'p3'] as const;
 
-/** PostgreSQL's percentile_cont: linear interpolation between the closest ranks. */
 function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = p * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (rank - low);
+  return values.length === 0 ? null : percentileCont([...values].sort((a, b) => a - b), p);
 }
 
 describe('query API', () => {

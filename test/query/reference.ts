@@ -24,6 +24,7 @@ import {
 } from '../../src/conditions/index.ts';
 import { addDays, instantOf, isoWeekday, localDateTime } from '../../src/conditions/time-zone.ts';
 import type { AggregateQuery, AggregateSpec, GroupKey, ListQuery, OutputCondition } from '../../src/query/core/query.ts';
+import { canonical, percentileCont } from './expected-values.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -142,21 +143,6 @@ export interface Cell {
   readonly typed: Sortable;
   /** The condition-language value type its literals are read as (having). */
   readonly valueType: ValueType;
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function percentileCont(sorted: readonly number[], p: number): number {
-  const place = p * (sorted.length - 1);
-  const low = Math.floor(place);
-  const high = Math.ceil(place);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (place - low);
 }
 
 function numberCell(value: number | null): Cell {
