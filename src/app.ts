@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { EntityTypesService, entityTypesRoutes, IndexBuildWorker } from './entities/index.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { MembersService, membersRoutes } from './members/index.ts';
+import { NotificationsService, notificationsRoutes } from './notifications/index.ts';
 import { OperatorsService, operatorsRoutes } from './operators/index.ts';
 import { PermissionsService, permissionsRoutes } from './permissions/index.ts';
 import { Database } from './platform/db/database.ts';
@@ -19,6 +20,16 @@ import { RecordsService, recordsRoutes } from './records/index.ts';
 import { setRequestBackfillMax } from './records/index-entries.ts';
 import { TeamsService, teamsRoutes } from './teams/index.ts';
 import { MemberSchema, TenancyService, tenancyRoutes, TenantSchema } from './tenancy/index.ts';
+import {
+  CalendarsService,
+  calendarsRoutes,
+  HistoryService,
+  TimerWorker,
+  TransitionsService,
+  transitionsRoutes,
+  WorkflowsService,
+  workflowsRoutes,
+} from './workflows/index.ts';
 
 export interface AppDatabaseUrls {
   appUrl: string;
@@ -77,19 +88,31 @@ export async function buildApp(config: Config, urls: AppDatabaseUrls, options: B
   setRequestBackfillMax(config.indexRequestBuildMax);
   const entityTypes = new EntityTypesService(db, { requestBuildMax: config.indexRequestBuildMax, onBuildsQueued: () => indexBuilds.wake() });
   await app.register(entityTypesRoutes(entityTypes, auth));
-  await app.register(recordsRoutes(new RecordsService(db), auth));
+  // One records service (and so one per-type state cache) for records, transitions and history.
+  const records = new RecordsService(db);
+  await app.register(recordsRoutes(records, auth));
   await app.register(teamsRoutes(new TeamsService(db), auth));
   await app.register(permissionsRoutes(new PermissionsService(db), auth));
   // Query cursors are signed with a key derived from the API key secret (shared by every process).
   const queries = new QueryService(db, { secret: apiKeySecret, logger: app.log });
   await app.register(queryRoutes(queries, auth));
   await app.register(savedQueriesRoutes(new SavedQueriesService(db, queries), auth));
+  // Workflows (docs/workflows.md): definitions, business calendars, transitions and history, notifications, timers.
+  await app.register(workflowsRoutes(new WorkflowsService(db), auth));
+  await app.register(calendarsRoutes(new CalendarsService(db), auth));
+  // External guard calls are signed with keys derived from the API key secret (shared by every process).
+  const transitions = new TransitionsService(db, records, { secret: apiKeySecret, allowPrivateGuardAddresses: config.guardPrivateAddresses });
+  await app.register(transitionsRoutes(transitions, new HistoryService(db, records), auth));
+  await app.register(notificationsRoutes(new NotificationsService(db), auth));
+  const timers = new TimerWorker(db, transitions, { pollMs: config.timerPollMs, batch: config.timerBatch }, app.log.child({ component: 'workflow-timers' }));
   await app.register(operatorsRoutes(new OperatorsService(db, signer, rateLimiter, { perMinute: config.loginRateLimitPerMinute }), auth));
 
   if (config.indexBuildWorker) app.addHook('onReady', async () => indexBuilds.start());
+  if (config.timerWorker) app.addHook('onReady', async () => timers.start());
   app.addHook('onClose', async () => {
     // Before the pools close: the current batch finishes and its build is given back.
     await indexBuilds.stop();
+    await timers.stop();
     await apiKeys.close();
     await db.close();
   });

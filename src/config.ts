@@ -35,6 +35,14 @@ export interface Config {
   indexBuildPollMs: number;
   /** Records per batch (and per transaction) of a background build. */
   indexBuildBatch: number;
+  /** External workflow guards may call loopback and private network addresses (docs/workflows.md, "External guards"). */
+  guardPrivateAddresses: boolean;
+  /** Run the workflow timer worker (timeouts, SLA marks) in this process. */
+  timerWorker: boolean;
+  /** The timer worker's sleep between polls, milliseconds. */
+  timerPollMs: number;
+  /** Due timers taken per poll. */
+  timerBatch: number;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +82,9 @@ export const CONFIG_VARIABLES = [
   'TESSERA_INDEX_BUILD_WORKER',
   'TESSERA_INDEX_BUILD_POLL_MS',
   'TESSERA_INDEX_BUILD_BATCH',
+  'TESSERA_TIMER_WORKER',
+  'TESSERA_TIMER_POLL_MS',
+  'TESSERA_TIMER_BATCH',
 ] as const;
 
 function nonEmpty(env: Env, name: string): string | null {
@@ -155,5 +166,10 @@ export function loadConfig(env: Env = process.env): Config {
     indexBuildWorker: flag(env, 'TESSERA_INDEX_BUILD_WORKER', true),
     indexBuildPollMs: integer(env, 'TESSERA_INDEX_BUILD_POLL_MS', 5000, 10, 3_600_000),
     indexBuildBatch: integer(env, 'TESSERA_INDEX_BUILD_BATCH', 1000, 1, 10_000),
+    guardPrivateAddresses: flag(env, 'TESSERA_GUARD_PRIVATE_ADDRESSES', false),
+    timerWorker: flag(env, 'TESSERA_TIMER_WORKER', true),
+    timerPollMs: integer(env, 'TESSERA_TIMER_POLL_MS', 1000, 10, 3_600_000),
+    // workflow_timers_due() answers at most 500 a call.
+    timerBatch: integer(env, 'TESSERA_TIMER_BATCH', 100, 1, 500),
   };
 }

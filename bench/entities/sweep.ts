@@ -51,7 +51,7 @@ async function measurePoint(app: pg.Client, organisation: Organisation, tenants:
       const id = newId();
       const data = { title: `Sweep ${count}`, status: 'open', region: `region-${count % 100}`, score: count % 1000 };
       const begun = process.hrtime.bigint();
-      const inserted = await pipelined<{ id: string | null }>(app, [enter, { text: INSERT_RECORDS_GUARDED, values: ['case', 1, [id], JSON.stringify([data]), organisation.userId, 0] }], {
+      const inserted = await pipelined<{ id: string | null }>(app, [enter, { text: INSERT_RECORDS_GUARDED, values: ['case', 1, [id], JSON.stringify([data]), organisation.userId, 0, 0, null] }], {
         text: INSERT_ENTRIES,
         values: ['case', INDEXED_FIELDS, [id, id, id], INDEXED_FIELDS, [0, 0, 0], ['open', data.region, null], [null, null, data.score], [null, null, null], [null, null, null], [null, null, null], [false, false, false]],
       });

@@ -7,6 +7,10 @@
 // number of items. Invalid items are answered 422 by index, exactly as the
 // per-item path answers them.
 //
+// A type with a published workflow: the records start in its initial state
+// (workflow-placement.ts), the state columns in the same insert, timers and
+// history entries queued with the rest.
+//
 // A unique value already taken (or repeated inside the request), or a
 // referenced record deleted meanwhile, fails the whole transaction here; the
 // caller then runs the per-item path, which names the items concerned.
@@ -23,8 +27,9 @@ import { queueChanges } from './record-changes.ts';
 import { toView, type RecordRow } from './record-row.ts';
 import { ruleProblems } from './related-records.ts';
 import type { BulkResult } from './records.schemas.ts';
-import { INSERT_LINKS, INSERT_RECORDS_GUARDED } from './records.sql.ts';
-import type { Stamp, StateUse } from './type-state.ts';
+import { INSERT_LINKS, INSERT_RECORDS_GUARDED, LOCK_TYPE_CREATIONS } from './records.sql.ts';
+import { workflowStamp, type Stamp, type StateUse } from './type-state.ts';
+import { placeNewRecords } from './workflow-placement.ts';
 import { SELECT_STAMP } from './type-state.sql.ts';
 
 /** The 422 of an invalid item, as the API states it. */
@@ -39,7 +44,7 @@ export function isLinkViolation(error: unknown): boolean {
 }
 
 /** Creates the valid items in the caller's transaction; the caller has checked that it may create. */
-export async function createMany(tx: TenantTx, call: TenantCall, use: StateUse, bodies: readonly RecordBody[]): Promise<BulkResult['results']> {
+export async function createMany(tx: TenantTx, call: TenantCall, use: StateUse, bodies: readonly RecordBody[], now: Date): Promise<BulkResult['results']> {
   const { type, definition, version, revision } = use.state;
   const validations = bodies.map((body) => validateCreate(definition, body));
   const external = await externalProblemsByItem(
@@ -50,9 +55,17 @@ export async function createMany(tx: TenantTx, call: TenantCall, use: StateUse, 
   const ids = bodies.map(() => newId());
   const results: BulkResult['results'] = [];
   const valid: number[] = [];
+  // Where the records start in the type's workflow (computed for the items whose fields are sound; the same columns for all).
+  const sound = validations.flatMap((validation, index) =>
+    validation.errors.length === 0 && (external[index] ?? []).length === 0 ? [{ id: ids[index] as string, data: validation.data }] : [],
+  );
+  const placement = await placeNewRecords(tx, call, use.state, sound, now);
   for (const [index, validation] of validations.entries()) {
     const errors = [...validation.errors, ...(external[index] ?? [])];
-    if (errors.length === 0) errors.push(...(await ruleProblems(tx, definition, { id: ids[index] as string, type, data: validation.data }, call.scope.userId)));
+    if (errors.length === 0) {
+      const subject = { id: ids[index] as string, type, data: validation.data, workflow: placement?.columns ?? null };
+      errors.push(...(await ruleProblems(tx, definition, subject, call.scope.userId)));
+    }
     if (errors.length === 0) {
       valid.push(index);
       continue;
@@ -65,6 +78,7 @@ export async function createMany(tx: TenantTx, call: TenantCall, use: StateUse, 
     use.confirm((await tx.query<Stamp>(SELECT_STAMP, [type])).rows[0]);
     return results;
   }
+  tx.queue(LOCK_TYPE_CREATIONS, [type]);
   const { rows } = await tx.query<Stamp & RecordRow>(INSERT_RECORDS_GUARDED, [
     type,
     version,
@@ -72,6 +86,8 @@ export async function createMany(tx: TenantTx, call: TenantCall, use: StateUse, 
     JSON.stringify(valid.map((index) => validations[index]?.data)),
     call.scope.userId,
     revision,
+    workflowStamp(use.state),
+    placement ? JSON.stringify(placement.columns) : null,
   ]);
   use.confirm(rows[0]);
   const byId = new Map(rows.map((row) => [row.id, row]));
@@ -80,7 +96,8 @@ export async function createMany(tx: TenantTx, call: TenantCall, use: StateUse, 
   if (links.length > 0) tx.queue(INSERT_LINKS, [links.map((l) => l.from), links.map((l) => l.field), links.map((l) => l.id), links.map((l) => l.position)]);
   queueIndexEntries(tx, new Map([[type, definition]]), stored, true);
   queueUserRefs(tx, definition, stored, true);
-  const views = stored.map((row) => toView(row, definition));
+  placement?.queue(tx, stored);
+  const views = stored.map((row) => toView(row, definition, now));
   queueChanges(tx, call, views.map((record) => ({ action: 'record.created' as const, before: null, after: record })));
   stored.forEach((row, position) => {
     const index = valid[position] as number;

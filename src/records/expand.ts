@@ -13,23 +13,14 @@ import type { TenantCall } from '../platform/context.ts';
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import { AppError, PlatformErrors, type FieldError } from '../platform/http/errors.ts';
 import { principalOf, storedPermissionsOf, type GrantRow } from './access.ts';
+import type { RecordRow } from './record-row.ts';
 import type { RecordView } from './records.schemas.ts';
 import { RECORDS_BY_ID_OF_TYPES, TYPES_WITH_PERMISSIONS } from './relations.sql.ts';
 
 const RELATION_TYPES: ReadonlySet<string> = new Set(['reference', 'references', 'any_reference']);
 
 /** A records row as the records service reads it. */
-export interface ExpandRow {
-  id: string;
-  type_key: string;
-  type_version: number;
-  data: Record<string, unknown>;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  created_by: string | null;
-  updated_by: string | null;
-}
+export type ExpandRow = RecordRow;
 
 /** How the records service shapes a row (so expanded records look exactly like the records API's). */
 export type ViewOf = (row: ExpandRow, definition: EntityTypeDefinition | undefined) => RecordView;

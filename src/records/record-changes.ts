@@ -8,11 +8,14 @@ import type { TenantTx } from '../platform/db/tenant-database.ts';
 import type { RecordView } from './records.schemas.ts';
 
 export interface RecordChange {
-  readonly action: 'record.created' | 'record.updated' | 'record.deleted';
+  /** The audit action and the event type: `record.created`, `record.updated`, `record.deleted`, or a workflow's (`record.transitioned`). */
+  readonly action: string;
   readonly before: RecordView | null;
   readonly after: RecordView | null;
   /** More of the event's payload (e.g. `cascaded_from`). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** More of the audit entry's `after` (e.g. a transition's key, from and to). */
+  readonly auditExtra?: Readonly<Record<string, unknown>>;
 }
 
 export function queueChanges(tx: TenantTx, call: TenantCall, changes: readonly RecordChange[]): void {
@@ -25,7 +28,7 @@ export function queueChanges(tx: TenantTx, call: TenantCall, changes: readonly R
       action: change.action,
       target: { type: 'record', id: subject(change).id },
       ...(change.before === null ? {} : { before: change.before }),
-      ...(change.after === null ? {} : { after: change.after }),
+      ...(change.after === null ? {} : { after: change.auditExtra ? { ...change.after, ...change.auditExtra } : change.after }),
       origin: call.origin,
     })),
   );

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { KEY_PATTERN } from '../entities/index.ts';
 import { DateTime, StringEnum, Uuid } from '../platform/http/schemas.ts';
+import { STATE_CATEGORIES } from '../workflows/core/definition.ts';
 import { LIST_SORTS } from './records.sql.ts';
 
 // Record bodies are loose objects: validateRecord (src/records/core) checks
@@ -70,10 +71,19 @@ export const RecordSchema = Type.Object(
     updated_at: DateTime,
     created_by: Type.Union([Uuid, Type.Null()], { description: 'The member who created it; null for API keys' }),
     updated_by: Type.Union([Uuid, Type.Null()]),
+    state: Type.Union([Type.String(), Type.Null()], { description: "The record's state in its type's workflow; null when the type has no published workflow" }),
+    state_category: Type.Union([StringEnum(STATE_CATEGORIES), Type.Null()], { description: "The state's category (the same across workflows)" }),
+    workflow_version: Type.Union([Type.Integer(), Type.Null()], { description: 'The workflow version the record runs on (kept until it is migrated or final)' }),
+    sla_status: Type.Union([StringEnum(['ok', 'at_risk', 'breached']), Type.Null()], {
+      description: "The current state's SLA, as of this answer; null when the state has none",
+    }),
+    sla_due_at: Type.Union([DateTime, Type.Null()], { description: "When the current state's SLA is breached" }),
+    sla_remaining_seconds: Type.Union([Type.Integer(), Type.Null()], { description: 'Seconds until sla_due_at (negative once breached)' }),
   },
   {
     additionalProperties: true,
-    description: "System fields, then every field of the type's current definition (null when the record has no value for it).",
+    description:
+      "System fields (the workflow's ones null when the type has no published workflow), then every field of the type's current definition (null when the record has no value for it).",
   },
 );
 export type RecordView = Static<typeof RecordSchema> & Record<string, unknown>;

@@ -12,6 +12,7 @@ import type { TenantCall } from '../platform/context.ts';
 import type { Database } from '../platform/db/database.ts';
 import { isPgError } from '../platform/db/sqlstate.ts';
 import type { TenantTx } from '../platform/db/tenant-database.ts';
+import type { Action } from '../permissions/index.ts';
 import { AppError, PlatformErrors } from '../platform/http/errors.ts';
 import { newId } from '../platform/ids.ts';
 import { decodeCursor, encodeCursor } from './core/cursor.ts';
@@ -35,7 +36,7 @@ import {
 } from './index-entries.ts';
 import { externalProblems } from './record-checks.ts';
 import { queueChanges, type RecordChange } from './record-changes.ts';
-import { toView, type RecordRow } from './record-row.ts';
+import { toView, type RecordRow, type WorkflowColumns } from './record-row.ts';
 import { RecordSharesService } from './record-shares.service.ts';
 import { ruleProblems } from './related-records.ts';
 import { RecordErrors } from './records.errors.ts';
@@ -48,6 +49,7 @@ import {
   INCOMING_LINKS,
   INSERT_LINKS,
   INSERT_RECORDS_GUARDED,
+  LOCK_TYPE_CREATIONS,
   LIST_RECORDS,
   LIST_RECORDS_BY_INDEX,
   LIST_RECORDS_BY_INDEX_STAMPED,
@@ -57,10 +59,12 @@ import {
   LOCK_RECORDS_FOR_DELETE,
   SELECT_RECORD_STAMPED,
   UPDATE_RECORD,
+  UPDATE_RECORD_AND_STATE,
   type ListSort,
 } from './records.sql.ts';
-import { StaleTypeState, StateUse, TypeStates, type Stamp } from './type-state.ts';
+import { StaleTypeState, stampMatches, StateUse, TypeStates, workflowStamp, type Stamp, type TypeState } from './type-state.ts';
 import { SELECT_STAMP } from './type-state.sql.ts';
+import { placeNewRecords } from './workflow-placement.ts';
 
 /** What a write stored, for naming the fields of a unique violation after its rollback. */
 interface Written {
@@ -80,6 +84,22 @@ interface LinkRow {
 /** A stamped statement's row: the stamp, and the record's columns (null when there is no record). */
 type StampedRow = Stamp & RecordRow;
 type ListRow = RecordRow & { sort_value: string };
+
+/** The record columns of a stamped row. */
+function recordOf(row: StampedRow): RecordRow {
+  const { stamp_version: _version, stamp_revision: _revision, stamp_workflow: _workflow, stamp_complete: _complete, ...record } = row;
+  return record;
+}
+
+/** A record's place in its workflow as rules read it; null when it is in none. */
+function placeOf(columns: {
+  state: string | null;
+  state_category: string | null;
+  workflow_version: number | null;
+}): { state: string; state_category: string; workflow_version: number } | null {
+  const { state, state_category, workflow_version } = columns;
+  return state !== null && state_category !== null && workflow_version !== null ? { state, state_category, workflow_version } : null;
+}
 
 const RELATION_TYPES: ReadonlySet<string> = new Set(['reference', 'references', 'any_reference']);
 
@@ -114,6 +134,41 @@ export interface ReadRecord {
   readonly version: number;
 }
 
+/** A record locked by withLockedRecord: its row as stored, and the type's state it was locked with. */
+export interface LockedRecord {
+  readonly row: RecordRow;
+  readonly state: TypeState;
+}
+
+export interface LockOptions {
+  /** The request's If-Match: a stale one is 412, as in PATCH. */
+  readonly ifMatch?: string;
+  /** The system acts (timers): no type permission or row ACL check. */
+  readonly system?: boolean;
+  /**
+   * The timer the system acts for: before the record is locked, the
+   * transaction takes the visibility workflow_timer_scope() gives while
+   * that timer is pending (migrations/0011), so a timeout fires on records
+   * of restricted types too.
+   */
+  readonly timerId?: string;
+  /** The permission checked on the type (default 'update'); 'update' also checks the row ACL's write rule. */
+  readonly action?: 'update' | 'read';
+}
+
+/** How a change made through updateLocked is audited and announced. */
+export interface ChangeAudit {
+  /** The audit action and event type; default `record.updated`. */
+  readonly action: string;
+  /** Merged into the event's payload and into the audit entry's `after`. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface RecordsOptions {
+  /** The clock: state entry instants, SLA views. Tests pass a fake one. */
+  readonly clock?: () => Date;
+}
+
 export interface RecordPage {
   readonly data: RecordView[];
   readonly next_cursor: string | null;
@@ -124,9 +179,16 @@ export class RecordsService {
   readonly shares: RecordSharesService;
   /** Each type's definition and permissions, as this process last saw them. */
   private readonly states = new TypeStates();
+  /** What each open write transaction stored, for naming a unique violation found at its commit. */
+  private readonly writes = new WeakMap<TenantTx, Written>();
+  private readonly clock: () => Date;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    options: RecordsOptions = {},
+  ) {
     this.shares = new RecordSharesService(db);
+    this.clock = options.clock ?? (() => new Date());
   }
 
   async create(call: TenantCall, type: string, body: RecordBody): Promise<ReadRecord> {
@@ -149,16 +211,32 @@ export class RecordsService {
     const validation = validateCreate(definition, body);
     const errors = [...validation.errors, ...(await externalProblems(tx, validation.references, validation.users))];
     const id = newId();
-    if (errors.length === 0) errors.push(...(await ruleProblems(tx, definition, { id, type, data: validation.data }, call.scope.userId)));
+    const now = this.clock();
+    // The initial state of the type's workflow, if it has one: rules read it too.
+    const placement = errors.length === 0 ? await placeNewRecords(tx, call, use.state, [{ id, data: validation.data }], now) : null;
+    if (errors.length === 0) {
+      errors.push(...(await ruleProblems(tx, definition, { id, type, data: validation.data, workflow: placement?.columns ?? null }, call.scope.userId)));
+    }
     if (errors.length > 0) throw invalid(errors);
-    const { rows } = await tx.query<StampedRow>(INSERT_RECORDS_GUARDED, [type, version, [id], JSON.stringify([validation.data]), call.scope.userId, revision]);
+    tx.queue(LOCK_TYPE_CREATIONS, [type]);
+    const { rows } = await tx.query<StampedRow>(INSERT_RECORDS_GUARDED, [
+      type,
+      version,
+      [id],
+      JSON.stringify([validation.data]),
+      call.scope.userId,
+      revision,
+      workflowStamp(use.state),
+      placement ? JSON.stringify(placement.columns) : null,
+    ]);
     use.confirm(rows[0]);
     const row = rows[0] as RecordRow;
     await this.insertLinks(tx, validation.references.map((ref) => ({ ...ref, from: id })));
     written.datas = [validation.data];
     queueIndexEntries(tx, new Map([[type, definition]]), [row], true);
     queueUserRefs(tx, definition, [row], true);
-    const record = toView(row, definition);
+    placement?.queue(tx, [row]);
+    const record = toView(row, definition, now);
     queueChanges(tx, call, [{ action: 'record.created', before: null, after: record }]);
     return { record, version: row.version };
   }
@@ -173,8 +251,9 @@ export class RecordsService {
       const row = (await this.db.tenant.query<StampedRow>(call.scope, SELECT_RECORD_STAMPED, [type, id])).rows[0];
       use.confirm(row);
       if (!row?.id) throw recordNotFound(type, id);
-      const record = toView(row, definition);
-      if (fields.length > 0) await this.db.tenant.transaction(call.scope, (tx) => expandRecords(tx, call, [record], fields, toView));
+      const now = this.clock();
+      const record = toView(row, definition, now);
+      if (fields.length > 0) await this.db.tenant.transaction(call.scope, (tx) => expandRecords(tx, call, [record], fields, (r, d) => toView(r, d, now)));
       return { record, version: row.version };
     });
   }
@@ -202,37 +281,68 @@ export class RecordsService {
     ifMatch: string | undefined,
     written: Written,
   ): Promise<ReadRecord> {
-    const { type, definition, version: typeVersion } = use.state;
+    const { type } = use.state;
     const { rows } = await tx.query<StampedRow>(LOCK_RECORD_STAMPED, [type, id]);
     use.confirm(rows[0]);
     const row = rows[0];
     if (!row?.id) throw recordNotFound(type, id);
     await requireWritable(tx, call, access, row);
     if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
+    const done = await this.applyUpdate(tx, call, use.state, recordOf(row), body, null, { action: 'record.updated' }, written);
+    return { record: done.record, version: done.version };
+  }
+
+  /**
+   * Merges `body` into the locked row's data, validates it whole, and stores
+   * it (with `workflow`, the record's new place in its workflow, in the same
+   * UPDATE) with its links, index entries, user refs, audit entry and event.
+   * Only values the body sets are checked against the database: stored
+   * references are kept valid by the link table, and a member removed since
+   * must not block unrelated changes.
+   */
+  private async applyUpdate(
+    tx: TenantTx,
+    call: TenantCall,
+    state: TypeState,
+    row: RecordRow,
+    body: RecordBody,
+    workflow: WorkflowColumns | null,
+    audit: ChangeAudit,
+    written: Written,
+  ): Promise<ReadRecord & { row: RecordRow }> {
+    const { type, definition, version: typeVersion } = state;
+    const id = row.id;
     const validation = validateUpdate(definition, row.data, body);
-    // Only values the body sets are checked against the database: stored
-    // references are kept valid by the link table, and a member removed
-    // since must not block unrelated changes.
     const touched = new Set(Object.keys(body));
     const references = validation.references.filter((ref) => touched.has(ref.field));
     const users = validation.users.filter((user) => touched.has(user.field));
     const errors = [...validation.errors, ...(await externalProblems(tx, references, users))];
-    if (errors.length === 0) errors.push(...(await ruleProblems(tx, definition, { id, type, data: validation.data, stored: row }, call.scope.userId)));
+    if (errors.length === 0) {
+      // Rules see the record where this write leaves it in its workflow.
+      const subject = { id, type, data: validation.data, stored: row, workflow: placeOf(workflow ?? row) };
+      errors.push(...(await ruleProblems(tx, definition, subject, call.scope.userId)));
+    }
     if (errors.length > 0) throw invalid(errors);
     const relationKeys = definition.fields.filter((field) => RELATION_TYPES.has(field.type) && touched.has(field.key)).map((field) => field.key);
     if (relationKeys.length > 0) {
       await tx.query(DELETE_LINKS_OF_FIELDS, [id, relationKeys]);
       await this.insertLinks(tx, references.map((ref) => ({ ...ref, from: id })));
     }
-    const updated = await tx.query<RecordRow>(UPDATE_RECORD, [id, JSON.stringify(validation.data), typeVersion, call.scope.userId]);
+    const data = JSON.stringify(validation.data);
+    const updated = workflow
+      ? await tx.query<RecordRow>(UPDATE_RECORD_AND_STATE, [id, data, typeVersion, call.scope.userId, JSON.stringify(workflow)])
+      : await tx.query<RecordRow>(UPDATE_RECORD, [id, data, typeVersion, call.scope.userId]);
     const after = updated.rows[0] as RecordRow;
-    written.datas = [validation.data];
-    written.ids = [id];
+    written.datas = [...(written.datas ?? []), validation.data];
+    written.ids = [...(written.ids ?? []), id];
     queueIndexEntries(tx, new Map([[type, definition]]), [after]);
     queueUserRefs(tx, definition, [after]);
-    const record = toView(after, definition);
-    queueChanges(tx, call, [{ action: 'record.updated', before: toView(row, definition), after: record }]);
-    return { record, version: after.version };
+    const now = this.clock();
+    const record = toView(after, definition, now);
+    queueChanges(tx, call, [
+      { action: audit.action, before: toView(row, definition, now), after: record, ...(audit.extra ? { extra: audit.extra, auditExtra: audit.extra } : {}) },
+    ]);
+    return { record, version: after.version, row: after };
   }
 
   /**
@@ -330,12 +440,14 @@ export class RecordsService {
         limit + 1,
         ...(lookup ? [lookup.field, lookup.value] : []),
       ];
+      const now = this.clock();
+      const view = (row: RecordRow, of: EntityTypeDefinition | undefined) => toView(row, of, now);
       const page = (rows: ListRow[]): { data: RecordView[]; next_cursor: string | null } => {
         const kept = rows.slice(0, limit);
         const last = kept.at(-1);
         const byId = sort === 'id' || sort === '-id';
         return {
-          data: kept.map((row) => toView(row, definition)),
+          data: kept.map((row) => view(row, definition)),
           next_cursor: rows.length > limit && last ? encodeCursor({ sort, value: byId ? null : last.sort_value, id: last.id }) : null,
         };
       };
@@ -348,7 +460,7 @@ export class RecordsService {
           use.state.complete = complete;
           const { rows } = await tx.query<ListRow>(lookup ? LIST_RECORDS_BY_INDEX[lookup.column][sort] : LIST_RECORDS[sort], values(lookup));
           const result = page(rows);
-          await expandRecords(tx, call, result.data, expand, toView);
+          await expandRecords(tx, call, result.data, expand, view);
           return result;
         });
       }
@@ -361,7 +473,7 @@ export class RecordsService {
       if (lookup && !complete.has(lookup.field)) throw new StaleTypeState(type);
       use.state.complete = complete;
       const result = page(rows.filter((row) => row.id !== null));
-      if (expand.length > 0) await this.db.tenant.transaction(call.scope, (tx) => expandRecords(tx, call, result.data, expand, toView));
+      if (expand.length > 0) await this.db.tenant.transaction(call.scope, (tx) => expandRecords(tx, call, result.data, expand, view));
       return result;
     });
   }
@@ -390,7 +502,7 @@ export class RecordsService {
       if (!updates || !access.actions.update) requireAction(call, access, type, 'create');
       if (!updates) {
         try {
-          return { results: await this.db.tenant.transaction(call.scope, (tx) => createMany(tx, call, use, bodies)) };
+          return { results: await this.db.tenant.transaction(call.scope, (tx) => createMany(tx, call, use, bodies, this.clock())) };
         } catch (error) {
           if (!isUniqueViolation(error) && !isLinkViolation(error)) throw error;
           // Rolled back whole: the per-item path below names the items concerned.
@@ -433,6 +545,114 @@ export class RecordsService {
         return { results };
       });
     });
+  }
+
+  // --- For workflows (src/workflows): transitions, timers and effects.
+
+  /**
+   * Opens the tenant transaction, locks the record (FOR NO KEY UPDATE, with
+   * the type's stamp in the same statement, as PATCH does), checks the type
+   * permission (`options.action`, default 'update') and, for 'update', the
+   * row ACL's write rule (both skipped when `options.system`), then
+   * `options.ifMatch` (stale: 412 record-version-mismatch); then runs `work`
+   * with the locked row and the type's state (definition, permissions, the
+   * latest published workflow). The row's own `workflow_version` says which
+   * version the record runs on (it may be older than `state.workflow`).
+   *
+   * A record the caller cannot see (another organisation, the row ACL) is
+   * 404. When the type's state turns out stale, nothing is committed and
+   * `work` runs again in a new transaction (at most three times), so `work`
+   * must do nothing outside the transaction (call external guards before).
+   * A duplicate value of a unique field written inside (updateLocked) is the
+   * same 409 as PATCH's, once the transaction has rolled back.
+   */
+  async withLockedRecord<T>(
+    call: TenantCall,
+    type: string,
+    id: string,
+    options: LockOptions,
+    work: (tx: TenantTx, locked: LockedRecord) => Promise<T>,
+  ): Promise<T> {
+    const action: Action = options.action ?? 'update';
+    return this.withState(call, type, (use) => {
+      const written: Written = { definition: use.state.definition };
+      return this.uniqueChecked(call, type, written, async (tx) => {
+        const access = accessOf(use.state.stored, call);
+        if (!options.system) requireAction(call, access, type, action);
+        // Travels with the lock: no round trip of its own.
+        if (options.system && options.timerId !== undefined) tx.queue('select workflow_timer_scope($1::uuid)', [options.timerId]);
+        const { rows } = await tx.query<StampedRow>(LOCK_RECORD_STAMPED, [type, id]);
+        use.confirm(rows[0]);
+        const row = rows[0];
+        if (!row?.id) throw recordNotFound(type, id);
+        if (!options.system && action === 'update') await requireWritable(tx, call, access, row);
+        if (options.ifMatch !== undefined && !ifMatchAccepts(options.ifMatch, row.version)) throw stale(row.version);
+        this.writes.set(tx, written);
+        return work(tx, { row: recordOf(row), state: use.state });
+      });
+    });
+  }
+
+  /**
+   * Inside withLockedRecord's transaction: merges `changes` into the locked
+   * row's data exactly as PATCH does (the merged record validated whole,
+   * references and members named checked, rules, links, index entries, user
+   * refs; invalid changes throw PATCH's 422) and writes `workflow` (the
+   * record's new place in its workflow; null: unchanged) in the same UPDATE,
+   * which bumps the record's version (its ETag) even when `changes` is empty.
+   * Queues the audit entry and event: `audit.action` (default
+   * `record.updated`) is the audit action and the event type; `audit.extra`
+   * is merged into the event's payload and into the audit entry's `after`.
+   * Answers the new view, version and row.
+   */
+  async updateLocked(
+    tx: TenantTx,
+    call: TenantCall,
+    locked: LockedRecord,
+    changes: RecordBody,
+    workflow: WorkflowColumns | null,
+    audit: ChangeAudit = { action: 'record.updated' },
+  ): Promise<ReadRecord & { row: RecordRow }> {
+    const written = this.writes.get(tx) ?? { definition: locked.state.definition };
+    return this.applyUpdate(tx, call, locked.state, locked.row, changes, workflow, audit, written);
+  }
+
+  /**
+   * Inside the caller's transaction: creates a record of `type` as POST does
+   * (validation, references, rules, links, index entries, user refs, the
+   * initial state of the type's workflow with its timers and history, audit
+   * entry and event), without a permission check: the caller (a workflow's
+   * `create` effect) has decided. An unknown type is 404, invalid values 422
+   * with POST's pointers, a duplicate unique value 409; the record's own
+   * writes are undone (a savepoint) before any of these is thrown, so the
+   * caller's transaction stays usable.
+   */
+  async createWithin(tx: TenantTx, call: TenantCall, type: string, body: RecordBody): Promise<ReadRecord> {
+    let state = this.states.cached(tx.scope, type) ?? (await this.states.loadIn(tx, type));
+    for (let attempt = 1; ; attempt += 1) {
+      if (!state) throw typeNotFound(type);
+      const use = new StateUse(state, false);
+      const written: Written = { definition: state.definition };
+      tx.queue('savepoint records_create_within');
+      try {
+        const done = await this.insertOne(tx, call, use, body, written);
+        // Also sends what the insert queued: its unique violation fails here, inside the savepoint.
+        await tx.query('release savepoint records_create_within');
+        return done;
+      } catch (error) {
+        if (!(error instanceof AppError) && !(error instanceof StaleTypeState) && !isPgError(error)) throw error;
+        await tx.query('rollback to savepoint records_create_within');
+        if (isUniqueViolation(error)) throw await uniqueConflictIn(tx, type, written.datas ?? [], state.definition, []);
+        // A refusal answered from a cached state no stamp confirmed may come from a stale state: check it.
+        const outdated =
+          error instanceof StaleTypeState ||
+          (error instanceof AppError && !use.confirmed && !stampMatches(state, (await tx.query<Stamp>(SELECT_STAMP, [type])).rows[0]));
+        if (!outdated) throw error;
+        this.states.forget(tx.scope, type);
+        if (attempt >= STATE_ATTEMPTS) throw new AppError(PlatformErrors.conflict, `The type "${type}" changed while the request ran; send it again.`);
+        state = await this.states.loadIn(tx, type);
+      }
+    }
   }
 
   /**

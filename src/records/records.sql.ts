@@ -1,8 +1,9 @@
 // Static SQL of records; every value (field keys and filter values included)
 // is a bind parameter. RLS scopes every statement to the caller's organisation.
+import { RECORD_COLUMNS } from './record-row.ts';
 import { SELECT_STAMP, STAMP_COLUMNS } from './type-state.sql.ts';
 
-const COLUMNS = `id, type_key, type_version, data, version, created_at, updated_at, created_by, updated_by`;
+const COLUMNS = RECORD_COLUMNS.join(', ');
 const R_COLUMNS = COLUMNS.split(', ').map((column) => `r.${column}`).join(', ');
 
 // "Stamped" statements also answer the type's stamp (src/records/type-state.ts):
@@ -28,20 +29,41 @@ export const LOCK_RECORD_STAMPED = `
 /**
  * New records of type $1 at type version $2 ($3 ids, $4 a JSON array of
  * their data objects, in the same order; $5 the member creating them),
- * inserted only when the stamp still names version $2 and access revision
- * $6: the creation checks the state it was validated and authorised with in
- * the same statement. Answers the stamp and the inserted rows (one row with
- * null record columns when nothing was inserted).
+ * inserted only when the stamp still names version $2, access revision $6
+ * and workflow version $7 (0: the type has no published workflow): the
+ * creation checks the state it was validated and authorised with in the same
+ * statement. $8 is the records' place in the workflow (WorkflowColumns as
+ * JSON: the same for every record of one insert, as they enter the initial
+ * state at the same instant) or null. Answers the stamp and the inserted rows
+ * (one row with null record columns when nothing was inserted).
  */
 export const INSERT_RECORDS_GUARDED = `
   with stamp as (select ${STAMP_COLUMNS}),
+  place as (select * from jsonb_to_record(coalesce($8::jsonb, '{}')) as p(workflow_key text, workflow_version integer, state text,
+    state_category text, state_entered_at timestamptz, sla_due_at timestamptz, sla_at_risk_at timestamptz, sla_status text)),
   inserted as (
-    insert into records (tenant_id, id, type_key, type_version, data, created_by, updated_by)
-    select current_setting('app.tenant_id')::uuid, u.id, $1, $2, u.data, $5, $5
-    from stamp, rows from (unnest($3::uuid[]), jsonb_array_elements($4::jsonb)) as u(id, data)
-    where stamp.stamp_version = $2 and stamp.stamp_revision = $6
+    insert into records (tenant_id, id, type_key, type_version, data, created_by, updated_by,
+      workflow_key, workflow_version, state, state_category, state_entered_at, sla_due_at, sla_at_risk_at, sla_status)
+    select current_setting('app.tenant_id')::uuid, u.id, $1, $2, u.data, $5, $5,
+      p.workflow_key, p.workflow_version, p.state, p.state_category, p.state_entered_at, p.sla_due_at, p.sla_at_risk_at, p.sla_status
+    from stamp, place p, rows from (unnest($3::uuid[]), jsonb_array_elements($4::jsonb)) as u(id, data)
+    where stamp.stamp_version = $2 and stamp.stamp_revision = $6 and stamp.stamp_workflow = $7
     returning ${COLUMNS})
-  select s.stamp_version, s.stamp_revision, i.* from stamp s left join inserted i on true`;
+  select s.stamp_version, s.stamp_revision, s.stamp_workflow, i.* from stamp s left join inserted i on true`;
+
+/**
+ * Taken (shared) before records of type $1 are inserted, and exclusively by
+ * a workflow's publish before it attaches the type's existing records
+ * (src/workflows): a publish waits for creations in flight, and creations
+ * that follow read the new stamp, so no record created while a workflow is
+ * first published is left outside it. Sent in the same round trip as the
+ * insert (queued), but as a statement of its own: the insert's snapshot is
+ * taken once the lock is held.
+ */
+export const LOCK_TYPE_CREATIONS = `select pg_advisory_xact_lock_shared(hashtextextended('records-create/' || current_setting('app.tenant_id') || '/' || $1, 0))`;
+
+/** LOCK_TYPE_CREATIONS' exclusive side: no record of type $1 is being created until the caller commits. */
+export const LOCK_TYPE_CREATIONS_EXCLUSIVE = `select pg_advisory_xact_lock(hashtextextended('records-create/' || current_setting('app.tenant_id') || '/' || $1, 0))`;
 
 /** One record (the entities benchmark's raw SQL baseline; the service inserts with INSERT_RECORDS_GUARDED). */
 export const INSERT_RECORD = `
@@ -70,6 +92,19 @@ export const UPDATE_RECORD = `
   update records set data = $2, type_version = $3, version = version + 1, updated_at = now(), updated_by = $4
   where id = $1
   returning ${COLUMNS}`;
+
+/**
+ * UPDATE_RECORD that also moves the record in its workflow: $5 the
+ * WorkflowColumns as JSON (a transition, or a migration of one record).
+ */
+export const UPDATE_RECORD_AND_STATE = `
+  update records r set data = $2, type_version = $3, version = r.version + 1, updated_at = now(), updated_by = $4,
+    workflow_key = p.workflow_key, workflow_version = p.workflow_version, state = p.state, state_category = p.state_category,
+    state_entered_at = p.state_entered_at, sla_due_at = p.sla_due_at, sla_at_risk_at = p.sla_at_risk_at, sla_status = p.sla_status
+  from jsonb_to_record($5::jsonb) as p(workflow_key text, workflow_version integer, state text, state_category text,
+    state_entered_at timestamptz, sla_due_at timestamptz, sla_at_risk_at timestamptz, sla_status text)
+  where r.id = $1
+  returning ${COLUMNS.split(', ').map((column) => `r.${column}`).join(', ')}`;
 
 /**
  * Links out of records about to be deleted. Deleted explicitly first: the

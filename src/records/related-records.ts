@@ -19,6 +19,7 @@ import { isUuidText, loadCurrentDefinitions, type EntityTypeDefinition } from '.
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import type { FieldError } from '../platform/http/errors.ts';
 import { compileRules, isEmptyNeeds, type CompiledRules, relationNeeds, ruleErrors, thisTypeOnly, type RelationNeeds, type RuleContext } from './core/rules.ts';
+import type { RecordRow } from './record-row.ts';
 import { SELECT_RECORDS_BY_ID } from './records.sql.ts';
 import { REVERSE_RELATED } from './relations.sql.ts';
 
@@ -27,19 +28,14 @@ export const RELATED_CAP = 1000;
 /** Records one write may load for its rules, over every level. */
 export const LOADED_CAP = 10_000;
 
-interface Row {
-  id: string;
-  type_key: string;
-  data: Record<string, unknown>;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  created_by: string | null;
-  updated_by: string | null;
-}
+type Row = RecordRow;
 
-/** A record as the condition language reads it: system fields, then the stored data. */
-function storedOf(row: Row): StoredRecord {
+/**
+ * A record as the condition language reads it: the stored data, then the
+ * system fields (its workflow position included, so guards and rules over
+ * related records read `state`, `state_category`, ...).
+ */
+export function storedOf(row: RecordRow): StoredRecord {
   return {
     ...row.data,
     id: row.id,
@@ -49,6 +45,12 @@ function storedOf(row: Row): StoredRecord {
     updated_at: row.updated_at.toISOString(),
     created_by: row.created_by,
     updated_by: row.updated_by,
+    state: row.state,
+    state_category: row.state_category,
+    state_entered_at: row.state_entered_at?.toISOString() ?? null,
+    workflow_version: row.workflow_version,
+    sla_status: row.sla_status,
+    sla_due_at: row.sla_due_at?.toISOString() ?? null,
   };
 }
 
@@ -155,6 +157,8 @@ export interface RuleSubject {
   readonly data: Readonly<Record<string, unknown>>;
   /** The stored row on an update; absent on a create. */
   readonly stored?: { readonly version: number; readonly created_at: Date; readonly created_by: string | null };
+  /** The record's place in its workflow as this write leaves it (absent: none). */
+  readonly workflow?: { readonly state: string; readonly state_category: string; readonly workflow_version: number } | null;
 }
 
 /**
@@ -176,6 +180,9 @@ export async function ruleProblems(tx: TenantTx, definition: EntityTypeDefinitio
     updated_at: now.toISOString(),
     created_by: subject.stored ? subject.stored.created_by : userId,
     updated_by: userId,
+    state: subject.workflow?.state ?? null,
+    state_category: subject.workflow?.state_category ?? null,
+    workflow_version: subject.workflow?.workflow_version ?? null,
   };
   const isNew = subject.stored === undefined;
   const compiled = await compiledRules(tx, definition);

@@ -3,7 +3,9 @@
 // value is a bind parameter; RLS scopes every statement to the caller's
 // organisation, and the row ACL hides the records the caller may not see.
 
-const COLUMNS = `id, type_key, type_version, data, version, created_at, updated_at, created_by, updated_by`;
+import { RECORD_COLUMNS } from './record-row.ts';
+
+const COLUMNS = RECORD_COLUMNS.join(', ');
 
 /**
  * The current definition and the stored permissions of each of these types,

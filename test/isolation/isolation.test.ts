@@ -5,6 +5,7 @@
 // and a new listing is checked automatically.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
 import { AdminDb, addMember, createApiKey, freshEmail, invite } from '../members/helpers.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 
@@ -21,6 +22,8 @@ interface Organisation {
   recordId: string;
   /** A team with memberId in it. */
   teamId: string;
+  /** A notification of the owner's. */
+  notificationId: string;
 }
 
 const RECORD_TYPE = 'shared_asset';
@@ -30,7 +33,12 @@ let organisations = 0;
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /** How to call each tenant route that takes an id, with the other organisation's id. */
-const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: unknown }> = {
+/**
+ * `creates`: a PUT by key that creates in the caller's organisation when the
+ * key is not the caller's (keys are per organisation): it must answer 201 for
+ * the caller's own new row, leave the other's untouched, and is undone.
+ */
+const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: unknown; creates?: true }> = {
   'PATCH /api/tenants/atual/members/:id': (other) => ({ url: `/api/tenants/atual/members/${other.memberId}`, body: { role: 'gestor' } }),
   'DELETE /api/tenants/atual/members/:id': (other) => ({ url: `/api/tenants/atual/members/${other.memberId}` }),
   'DELETE /api/tenants/atual/invitations/:id': (other) => ({ url: `/api/tenants/atual/invitations/${other.invitationId}` }),
@@ -70,7 +78,38 @@ const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: u
   'PUT /api/saved-queries/:key': (other) => ({ url: `/api/saved-queries/${other.entityTypeKey}`, body: { name: 'Changed', query: { from: other.entityTypeKey } } }),
   'DELETE /api/saved-queries/:key': (other) => ({ url: `/api/saved-queries/${other.entityTypeKey}` }),
   'POST /api/saved-queries/:key/run': (other) => ({ url: `/api/saved-queries/${other.entityTypeKey}/run`, body: {} }),
+  // Workflows and business calendars, by a key only the other organisation has (each names them after its entity type).
+  'GET /api/workflows/:key': (other) => ({ url: `/api/workflows/${other.entityTypeKey}` }),
+  'PUT /api/workflows/:key': (other) => ({ url: `/api/workflows/${other.entityTypeKey}`, body: workflowOf(other.entityTypeKey) }),
+  'POST /api/workflows/:key/publish': (other) => ({ url: `/api/workflows/${other.entityTypeKey}/publish` }),
+  'GET /api/workflows/:key/versions': (other) => ({ url: `/api/workflows/${other.entityTypeKey}/versions` }),
+  'GET /api/workflows/:key/versions/:version': (other) => ({ url: `/api/workflows/${other.entityTypeKey}/versions/1` }),
+  'GET /api/workflows/:key/diff': (other) => ({ url: `/api/workflows/${other.entityTypeKey}/diff?from=1&to=draft` }),
+  'POST /api/workflows/:key/migrate': (other) => ({ url: `/api/workflows/${other.entityTypeKey}/migrate`, body: { from_version: 1, to_version: 1, state_map: {}, dry_run: false } }),
+  'GET /api/business-calendars/:key': (other) => ({ url: `/api/business-calendars/${other.entityTypeKey}` }),
+  'DELETE /api/business-calendars/:key': (other) => ({ url: `/api/business-calendars/${other.entityTypeKey}` }),
+  'GET /api/business-calendars/:key/due': (other) => ({ url: `/api/business-calendars/${other.entityTypeKey}/due?within=4h` }),
+  // Transitions and history of the other organisation's record (its type has a workflow in both).
+  'GET /api/records/:type/:id/transitions': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}/transitions` }),
+  'POST /api/records/:type/:id/transitions/:key': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}/transitions/close`, body: {} }),
+  'GET /api/records/:type/:id/history': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}/history` }),
+  'POST /api/notifications/:id/read': (other) => ({ url: `/api/notifications/${other.notificationId}/read` }),
+  'PUT /api/business-calendars/:key': (other) => ({ url: `/api/business-calendars/${other.entityTypeKey}`, body: CALENDAR, creates: true }),
 };
+
+/** A two-state workflow for `type`, keyed like the type. */
+function workflowOf(type: string): Record<string, unknown> {
+  return {
+    key: type,
+    entity_type: type,
+    initial: 'open',
+    states: [{ key: 'open', category: 'new' }, { key: 'closed', category: 'closed', final: true }],
+    transitions: [{ key: 'close', from: ['open'], to: 'closed' }],
+  };
+}
+
+/** A business calendar that changes nothing but its name (the 404 must come first). */
+const CALENDAR = { name: 'Changed', working_hours: { mon: [['09:00', '17:00']] } };
 
 /** Routes with parameters that are not tenant data: platform documents and the operators' directory. */
 const NOT_TENANT_SCOPED = /^(GET \/docs|GET \/problems\/|[A-Z]+ \/api\/admin\/)/;
@@ -113,7 +152,21 @@ describe('tenant isolation across every route', () => {
     const teamId = team.json().id as string;
     const joined = await app.request({ method: 'POST', url: `/api/teams/${teamId}/members`, token: owner.token, body: { user_id: member.userId } });
     assert.equal(joined.statusCode, 201, joined.body);
-    return { owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId, entityTypeKey, recordId, teamId };
+    // Workflows on both types (the shared type's attaches the record), and a calendar, named after the type only this organisation has.
+    for (const workflow of [workflowOf(entityTypeKey), { ...workflowOf(RECORD_TYPE), key: 'shared-lifecycle' }]) {
+      const draft = await app.request({ method: 'POST', url: '/api/workflows', token: owner.token, body: workflow });
+      assert.equal(draft.statusCode, 201, draft.body);
+      const published = await app.request({ method: 'POST', url: `/api/workflows/${String(workflow.key)}/publish`, token: owner.token });
+      assert.equal(published.statusCode, 200, published.body);
+    }
+    const calendar = await app.request({ method: 'PUT', url: `/api/business-calendars/${entityTypeKey}`, token: owner.token, body: CALENDAR });
+    assert.equal(calendar.statusCode, 201, calendar.body);
+    const notificationId = randomUUID();
+    await admin.query(`insert into notifications (tenant_id, id, user_id, title) values ($1, $2, $3, 'Yours')`, [owner.tenantId, notificationId, owner.userId]);
+    return {
+      owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId, entityTypeKey, recordId, teamId,
+      notificationId,
+    };
   }
 
   before(async () => {
@@ -149,15 +202,26 @@ describe('tenant isolation across every route', () => {
                   (select jsonb_agg(t order by t.id) from teams t where tenant_id = $1) as teams,
                   (select jsonb_agg(m order by m.team_id, m.user_id) from team_members m where tenant_id = $1) as team_members,
                   (select jsonb_agg(p order by p.type_key, p.principal) from entity_type_permissions p where tenant_id = $1) as permissions,
-                  (select jsonb_agg(s order by s.key) from saved_queries s where tenant_id = $1) as saved_queries`,
+                  (select jsonb_agg(s order by s.key) from saved_queries s where tenant_id = $1) as saved_queries,
+                  (select jsonb_agg(w order by w.key) from workflows w where tenant_id = $1) as workflows,
+                  (select jsonb_agg(v order by v.workflow_key, v.version) from workflow_versions v where tenant_id = $1) as workflow_versions,
+                  (select jsonb_agg(h order by h.id) from record_history h where tenant_id = $1) as history,
+                  (select jsonb_agg(c order by c.key) from business_calendars c where tenant_id = $1) as calendars,
+                  (select jsonb_agg(n order by n.id) from notifications n where tenant_id = $1) as notifications`,
           [b.owner.tenantId],
         )
       ).rows[0];
     const before = await snapshot();
     for (const [route, call] of Object.entries(ID_ROUTES)) {
       const method = route.split(' ')[0] as Method;
-      const { url, body } = call(b);
+      const { url, body, creates } = call(b);
       const response = await app.request({ method, url, token: a.owner.token, ...(body === undefined ? {} : { body }) });
+      if (creates) {
+        assert.equal(response.statusCode, 201, `${route}: ${response.body}`);
+        const undone = await app.request({ method: 'DELETE', url, token: a.owner.token });
+        assert.equal(undone.statusCode, 204, `${route}: ${undone.body}`);
+        continue;
+      }
       assert.equal(response.statusCode, 404, `${route}: ${response.body}`);
       assert.equal(response.json().type, '/problems/not-found', route);
     }
@@ -168,7 +232,7 @@ describe('tenant isolation across every route', () => {
   });
 
   test("no listing shows another organisation's rows, for members and API keys", async () => {
-    const foreign = [b.teamId, b.entityTypeKey, b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
+    const foreign = [b.teamId, b.entityTypeKey, b.notificationId, b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
     const listings = routes().filter((route) => route.startsWith('GET /api/') && !route.includes(':') && !route.startsWith('GET /api/admin/'));
     assert.ok(listings.length >= 4, listings.join(', '));
     for (const route of listings) {

@@ -63,7 +63,7 @@ function typedValue(view: RecordView, path: ResolvedPath): unknown {
     case 'json': return raw === undefined ? null : raw;
     case 'multi_enum': case 'references': return Array.isArray(raw) ? raw : null;
     case 'any_reference': return typeof raw === 'object' && raw !== null && !Array.isArray(raw) && UUID.test(String((raw as { id?: unknown }).id)) ? raw : null;
-    default: return path.system && path.field === 'state' ? null : coerce(raw, path.valueType);
+    default: return coerce(raw, path.valueType);
   }
 }
 
@@ -91,10 +91,9 @@ export function isoOfMicros(micros: number): string {
 
 /** A selected path as the records API shows it (system fields as the API renders them; a field's stored JSON). */
 function selectedValue(view: RecordView, path: ResolvedPath): unknown {
-  if (path.system && path.field === 'state') return null;
   const raw = view.get(path);
   if (raw === undefined) return null;
-  if (path.system && (path.field === 'created_at' || path.field === 'updated_at')) {
+  if (path.system && ['created_at', 'updated_at', 'state_entered_at', 'sla_due_at'].includes(path.field)) {
     const micros = coerce(raw, 'datetime');
     return typeof micros === 'number' ? isoOfMicros(micros) : null;
   }

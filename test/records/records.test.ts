@@ -35,7 +35,9 @@ const THING = {
   ],
 };
 
-const SYSTEM = ['created_at', 'created_by', 'id', 'type', 'updated_at', 'updated_by', 'version'];
+// Workflow system fields (issue #6) are null while the type has no published workflow.
+const WORKFLOW_SYSTEM = ['sla_due_at', 'sla_remaining_seconds', 'sla_status', 'state', 'state_category', 'workflow_version'];
+const SYSTEM = ['created_at', 'created_by', 'id', 'type', 'updated_at', 'updated_by', 'version', ...WORKFLOW_SYSTEM];
 
 describe('records', () => {
   let app: TestApp;
@@ -113,6 +115,7 @@ describe('records', () => {
       updated_at: undefined,
       created_by: owner.userId,
       updated_by: owner.userId,
+      ...Object.fromEntries(WORKFLOW_SYSTEM.map((key) => [key, null])),
     });
     assert.match(created.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/);
 
@@ -500,6 +503,9 @@ describe('records', () => {
       '/api/records/{type}/{id}',
       '/api/records/{type}/{id}/access',
       '/api/records/{type}/{id}/access/{share_id}',
+      '/api/records/{type}/{id}/history',
+      '/api/records/{type}/{id}/transitions',
+      '/api/records/{type}/{id}/transitions/{key}',
     ]);
     assert.ok(paths['/api/records/{type}/{id}'].patch.responses['412']);
     assert.ok(paths['/api/records/{type}/{id}'].delete.responses['409']);

@@ -30,7 +30,13 @@ export const SYSTEM_FIELDS = {
   id: 'uuid',
   type: 'text',
   version: 'integer',
+  // Workflows (issue #6): null while the type has no published workflow.
   state: 'text',
+  state_category: 'text',
+  state_entered_at: 'datetime',
+  workflow_version: 'integer',
+  sla_status: 'text',
+  sla_due_at: 'datetime',
   created_at: 'datetime',
   updated_at: 'datetime',
   created_by: 'user',
@@ -41,7 +47,7 @@ export type SystemField = keyof typeof SYSTEM_FIELDS;
 /** Further reserved keys (future system columns and SQL-ish words that confuse readers). */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set([
   ...Object.keys(SYSTEM_FIELDS),
-  'tenant_id', 'deleted_at', 'archived_at', 'owner', 'acl', 'sla', 'workflow', 'history', 'data', 'select', 'from', 'where',
+  'tenant_id', 'workflow_key', 'input', 'actor', 'deleted_at', 'archived_at', 'owner', 'acl', 'sla', 'workflow', 'history', 'data', 'select', 'from', 'where',
 ]);
 
 /** Field keys and type keys: lowercase identifiers. */

@@ -22,7 +22,7 @@ describe('compileQuery: golden SQL', () => {
   test('a plain page: system fields as the records API renders them, stored values as JSON, id order, limit + 1', () => {
     const compiled = compileQuery(listQuery({ select: ['id', 'title', 'version', 'state', 'created_at', 'details', 'subject'] }), registry, context);
     assert.equal(compiled.text, sql(
-      `select r.id as c0, r.data -> $2::text as c1, r.version as c2, null::text as c3, to_char((r.created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as c4, r.data -> $3::text as c5, r.data -> $4::text as c6, r.id::text as k0`,
+      `select r.id as c0, r.data -> $2::text as c1, r.version as c2, r.state as c3, to_char((r.created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as c4, r.data -> $3::text as c5, r.data -> $4::text as c6, r.id::text as k0`,
       `from records r`,
       `where r.type_key = $1::text`,
       `order by r.id asc`,
@@ -257,7 +257,7 @@ describe('compileQuery: golden SQL', () => {
     assert.equal(compiled.text, sql(
       `select (case when (r.data -> $2::text #>> '{}') ~ '${UUID}' then (r.data -> $2::text #>> '{}')::uuid end) as c0, to_char((date_trunc($4::text, (case when (r.data -> $3::text #>> '{}') ~ '${DATETIME}' then (r.data -> $3::text #>> '{}')::timestamptz end), $5::text)) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as c1, date_trunc($4::text, (case when (r.data -> $3::text #>> '{}') ~ '${DATETIME}' then (r.data -> $3::text #>> '{}')::timestamptz end), $5::text) as v1, count(*) as c2, percentile_cont($7::float8) within group (order by (case jsonb_typeof(r.data -> $6::text) when 'number' then case when (r.data -> $6::text)::numeric = trunc((r.data -> $6::text)::numeric) and abs((r.data -> $6::text)::numeric) <= 9007199254740991 then (r.data -> $6::text)::numeric end end)) as c3`,
       `from records r`,
-      `where r.type_key = $1::text and null::text <> $8::text`,
+      `where r.type_key = $1::text and r.state collate "C" <> $8::text`,
       `group by c0, v1`,
       `having count(*) > $9::numeric`,
       `order by c2 desc, c0 asc, v1 asc`,
@@ -270,7 +270,7 @@ describe('compileQuery: golden SQL', () => {
     assert.equal(compiled.totals?.text, sql(
       `select count(*) as c0, percentile_cont($3::float8) within group (order by (case jsonb_typeof(r.data -> $2::text) when 'number' then case when (r.data -> $2::text)::numeric = trunc((r.data -> $2::text)::numeric) and abs((r.data -> $2::text)::numeric) <= 9007199254740991 then (r.data -> $2::text)::numeric end end)) as c1`,
       `from records r`,
-      `where r.type_key = $1::text and null::text <> $4::text`,
+      `where r.type_key = $1::text and r.state collate "C" <> $4::text`,
     ));
     assert.deepEqual(compiled.totals?.values, ['incident', 'minutes_to_respond', 0.9, 'closed']);
   });

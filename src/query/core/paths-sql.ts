@@ -54,6 +54,8 @@ export function ownerAlias(b: SqlBuilder, scope: RowScope, hops: readonly PathHo
 
 const SYSTEM_COLUMN: Readonly<Record<string, string>> = {
   id: 'id', type: 'type_key', version: 'version', created_at: 'created_at', updated_at: 'updated_at', created_by: 'created_by', updated_by: 'updated_by',
+  state: 'state', state_category: 'state_category', state_entered_at: 'state_entered_at', workflow_version: 'workflow_version',
+  sla_status: 'sla_status', sla_due_at: 'sla_due_at',
 };
 
 /**

@@ -21,10 +21,8 @@ function selectedPath(compilation: Compilation, scope: RowScope, path: ResolvedP
   const raw = rawPath(compilation.b, scope, path);
   if (!path.system) return { sql: raw, decode: 'json' };
   switch (path.field) {
-    case 'version': return { sql: raw, decode: 'integer' };
-    case 'created_at': case 'updated_at': return { sql: renderTimestamp(raw), decode: 'text' };
-    // No column yet (workflows add states): null for every record.
-    case 'state': return { sql: 'null::text', decode: 'text' };
+    case 'version': case 'workflow_version': return { sql: raw, decode: 'integer' };
+    case 'created_at': case 'updated_at': case 'state_entered_at': case 'sla_due_at': return { sql: renderTimestamp(raw), decode: 'text' };
     default: return { sql: raw, decode: 'text' };
   }
 }

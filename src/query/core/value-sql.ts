@@ -106,13 +106,17 @@ const SYSTEM_COLUMNS: Readonly<Record<string, { column: string; kind: SqlKind }>
   updated_at: { column: 'updated_at', kind: 'timestamptz' },
   created_by: { column: 'created_by', kind: 'uuid' },
   updated_by: { column: 'updated_by', kind: 'uuid' },
+  state: { column: 'state', kind: 'text' },
+  state_category: { column: 'state_category', kind: 'text' },
+  state_entered_at: { column: 'state_entered_at', kind: 'timestamptz' },
+  workflow_version: { column: 'workflow_version', kind: 'numeric' },
+  sla_status: { column: 'sla_status', kind: 'text' },
+  sla_due_at: { column: 'sla_due_at', kind: 'timestamptz' },
 };
 
 /** The value at the end of a path, typed as the condition language compares it. */
 export function pathValue(b: SqlBuilder, scope: RowScope, path: ResolvedPath): Typed {
   if (path.system) {
-    // `state` has no column until workflows (issue #6) add one: every record's state is null for now.
-    if (path.field === 'state') return { kind: 'text', sql: 'null::text' };
     const system = SYSTEM_COLUMNS[path.field];
     if (system === undefined) throw new Error(`compileQuery: unknown system field ${path.field}`);
     const column = `${rawPath(b, scope, path)}`;
