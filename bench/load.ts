@@ -5,11 +5,11 @@
 // perf_hooks histogram in nanoseconds; only requests started after the
 // warm-up count.
 import http from 'node:http';
-import { createHistogram } from 'node:perf_hooks';
 import pg from 'pg';
 import { pipelined } from '../src/platform/db/pipelined-query.ts';
 import type { FromChild, LoadPlan, LoadResult, Target, ToChild } from './plan.ts';
 import { countRoundTrips, roundTrips } from './round-trips.ts';
+import { closedLoop } from './closed-loop.ts';
 
 countRoundTrips();
 
@@ -104,62 +104,28 @@ async function runPlan(plan: LoadPlan): Promise<LoadResult> {
   const driver = plan.target.kind === 'http' ? httpDriver(plan.target, plan.connections) : sqlDriver(plan.target);
   try {
     await driver.preflight();
-    const histogram = createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
-    // Set when the warm-up ends; until then nothing is recorded and the loop never stops.
-    let recordFrom = 0n;
-    let end = BigInt(Number.MAX_SAFE_INTEGER) * 1000n;
-    let recording = false;
     let cpuAtStart = process.cpuUsage();
     let roundTripsAtStart = roundTrips();
-    let requests = 0;
-    let errors = 0;
-    let firstError: string | null = null;
-
-    const noteError = (message: string) => {
-      errors += 1;
-      firstError ??= message;
-    };
-
-    // The window opens on a timer rather than inside a worker, so the parent
-    // hears about it on time and samples the server over the same window.
-    const warmup = setTimeout(() => {
-      recording = true;
-      recordFrom = process.hrtime.bigint();
-      end = recordFrom + BigInt(Math.round(plan.seconds * 1e9));
-      cpuAtStart = process.cpuUsage();
-      roundTripsAtStart = roundTrips();
-      send({ type: 'recording' });
-    }, plan.warmupSeconds * 1000);
-
-    const worker = async () => {
-      for (;;) {
-        const begun = process.hrtime.bigint();
-        if (begun >= end) return;
-        let failure: string | null;
-        try {
-          failure = await driver.operation();
-        } catch (error) {
-          failure = error instanceof Error ? error.message : String(error);
-        }
-        const elapsed = process.hrtime.bigint() - begun;
-        if (!recording || begun < recordFrom) continue;
-        requests += 1;
-        histogram.record(elapsed > 0n ? elapsed : 1n);
-        if (failure !== null) noteError(failure);
-      }
-    };
-    await Promise.all(Array.from({ length: plan.connections }, worker));
-    clearTimeout(warmup);
+    const loop = await closedLoop(() => driver.operation(), {
+      connections: plan.connections,
+      seconds: plan.seconds,
+      warmupSeconds: plan.warmupSeconds,
+      onRecording: () => {
+        cpuAtStart = process.cpuUsage();
+        roundTripsAtStart = roundTrips();
+        send({ type: 'recording' });
+      },
+    });
     const cpu = process.cpuUsage(cpuAtStart);
     const roundTripsMade = roundTrips() - roundTripsAtStart;
-    const seconds = Number(process.hrtime.bigint() - recordFrom) / 1e9;
+    const { histogram } = loop;
     const ms = (ns: number) => ns / 1e6;
     return {
-      requests,
-      errors,
-      firstError,
-      seconds,
-      requestsPerSecond: requests / seconds,
+      requests: loop.operations,
+      errors: loop.errors,
+      firstError: loop.firstError,
+      seconds: loop.seconds,
+      requestsPerSecond: loop.operations / loop.seconds,
       p50Ms: ms(histogram.percentile(50)),
       p90Ms: ms(histogram.percentile(90)),
       p99Ms: ms(histogram.percentile(99)),

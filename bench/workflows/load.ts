@@ -9,11 +9,11 @@
 // Latencies go into a perf_hooks histogram; only operations started after
 // the warm-up count.
 import http from 'node:http';
-import { createHistogram } from 'node:perf_hooks';
 import pg from 'pg';
 import { pipelined, type Statement } from '../../src/platform/db/pipelined-query.ts';
 import { newId } from '../../src/platform/ids.ts';
 import type { FromLoad, WorkflowPlan, WorkflowResult } from './context.ts';
+import { closedLoop } from '../closed-loop.ts';
 
 /** Resolves null on success or a description of what went wrong. */
 type Operation = (worker: number) => Promise<string | null>;
@@ -144,48 +144,19 @@ async function runPlan(plan: WorkflowPlan): Promise<WorkflowResult> {
   try {
     const preflight = await operation(0);
     if (preflight !== null) throw new Error(`preflight: ${preflight}`);
-    const histogram = createHistogram({ lowest: 1, highest: 120e9, figures: 3 });
-    let recordFrom = 0n;
-    let end = BigInt(Number.MAX_SAFE_INTEGER) * 1000n;
-    let recording = false;
-    let operationsDone = 0;
-    let errors = 0;
-    let firstError: string | null = null;
-    const warmup = setTimeout(() => {
-      recording = true;
-      recordFrom = process.hrtime.bigint();
-      end = recordFrom + BigInt(Math.round(plan.seconds * 1e9));
-      process.send?.({ type: 'recording' } satisfies FromLoad);
-    }, plan.warmupSeconds * 1000);
-    const worker = async (index: number) => {
-      for (;;) {
-        const begun = process.hrtime.bigint();
-        if (begun >= end) return;
-        let failure: string | null;
-        try {
-          failure = await operation(index);
-        } catch (error) {
-          failure = error instanceof Error ? error.message : String(error);
-        }
-        const elapsed = process.hrtime.bigint() - begun;
-        if (!recording || begun < recordFrom) continue;
-        operationsDone += 1;
-        histogram.record(elapsed > 0n ? elapsed : 1n);
-        if (failure !== null) {
-          errors += 1;
-          firstError ??= failure;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: plan.connections }, (_, index) => worker(index)));
-    clearTimeout(warmup);
-    const seconds = Number(process.hrtime.bigint() - recordFrom) / 1e9;
+    const loop = await closedLoop(operation, {
+      connections: plan.connections,
+      seconds: plan.seconds,
+      warmupSeconds: plan.warmupSeconds,
+      onRecording: () => process.send?.({ type: 'recording' } satisfies FromLoad),
+    });
+    const { histogram } = loop;
     return {
-      operations: operationsDone,
-      errors,
-      firstError,
-      seconds,
-      operationsPerSecond: operationsDone / seconds,
+      operations: loop.operations,
+      errors: loop.errors,
+      firstError: loop.firstError,
+      seconds: loop.seconds,
+      operationsPerSecond: loop.operations / loop.seconds,
       meanMs: histogram.mean / 1e6,
       p50Ms: histogram.percentile(50) / 1e6,
       p95Ms: histogram.percentile(95) / 1e6,

@@ -1,47 +1,19 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Uuid } from '../platform/http/schemas.ts';
 import { WORKFLOW_KEY_PATTERN } from './core/definition.ts';
+import { ISSUE_EXAMPLE } from './core/example.ts';
 
 // Definition bodies are loose objects: parseWorkflowDefinition (core) checks
 // their shape and reports every problem at once with JSON Pointers, which a
 // schema check would cut short at the first structural error. docs/workflows.md
 // describes the language.
 
-export const EXAMPLE_DEFINITION = {
-  key: 'incident-lifecycle',
-  entity_type: 'incident',
-  initial: 'new',
-  states: [
-    { key: 'new', category: 'new' },
-    { key: 'in_progress', category: 'active', sla: { within: '4h', calendar: 'business-hours' } },
-    { key: 'resolved', category: 'resolved' },
-    { key: 'closed', category: 'closed', final: true },
-  ],
-  transitions: [
-    {
-      key: 'start',
-      from: ['new'],
-      to: 'in_progress',
-      guards: [{ role: ['gestor', 'cliente'] }],
-      effects: [{ set: { assignee: { current_user: true } } }],
-    },
-    {
-      key: 'resolve',
-      from: ['in_progress'],
-      to: 'resolved',
-      input: [{ key: 'resolution', type: 'text', required: true }],
-      guards: [{ condition: { field: 'asset.status', op: 'neq', value: 'retired' } }],
-      effects: [{ webhook: { event: 'incident.resolved' } }, { notify: { to: 'created_by' } }],
-    },
-    { key: 'close', from: ['resolved'], to: 'closed' },
-  ],
-};
 
 export const DefinitionBody = Type.Unsafe<unknown>({
   type: 'object',
   description:
     'A workflow definition: `{ key, entity_type, label?, description?, initial, states: [...], transitions: [...] }` (docs/workflows.md). Every shape problem is reported at once in `errors` (422).',
-  examples: [EXAMPLE_DEFINITION],
+  examples: [ISSUE_EXAMPLE],
 });
 
 /** A stored definition, as written (already shape-checked). */

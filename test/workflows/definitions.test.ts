@@ -7,6 +7,7 @@ import { assertProblem } from '../helpers/problem.ts';
 import { defineType } from '../helpers/entities.ts';
 import { signup, startTestApp, type SignedUp, type TestApp } from '../helpers/test-app.ts';
 import { addMember, AdminDb, createApiKey } from '../members/helpers.ts';
+import { ISSUE_EXAMPLE } from '../../src/workflows/core/example.ts';
 
 const ASSET = { key: 'asset', label: 'Asset', fields: [{ key: 'status', type: 'enum', values: ['active', 'retired'] }] };
 const INCIDENT = {
@@ -21,29 +22,7 @@ const INCIDENT = {
 };
 
 /** The issue's example, verbatim. */
-const EXAMPLE = {
-  key: 'incident-lifecycle',
-  entity_type: 'incident',
-  initial: 'new',
-  states: [
-    { key: 'new', category: 'new' },
-    { key: 'in_progress', category: 'active', sla: { within: '4h', calendar: 'business-hours' } },
-    { key: 'resolved', category: 'resolved' },
-    { key: 'closed', category: 'closed', final: true },
-  ],
-  transitions: [
-    { key: 'start', from: ['new'], to: 'in_progress', guards: [{ role: ['gestor', 'cliente'] }], effects: [{ set: { assignee: { current_user: true } } }] },
-    {
-      key: 'resolve',
-      from: ['in_progress'],
-      to: 'resolved',
-      input: [{ key: 'resolution', type: 'text', required: true }],
-      guards: [{ condition: { field: 'asset.status', op: 'neq', value: 'retired' } }],
-      effects: [{ webhook: { event: 'incident.resolved' } }, { notify: { to: 'created_by' } }],
-    },
-    { key: 'close', from: ['resolved'], to: 'closed' },
-  ],
-};
+const EXAMPLE = ISSUE_EXAMPLE;
 
 type Definition = typeof EXAMPLE;
 

@@ -13,6 +13,7 @@ import { addMember, AdminDb } from '../members/helpers.ts';
 import { RecordsService } from '../../src/records/index.ts';
 import type { TenantCall } from '../../src/platform/context.ts';
 import { AppError } from '../../src/platform/http/errors.ts';
+import { ISSUE_EXAMPLE } from '../../src/workflows/core/example.ts';
 
 const ASSET = { key: 'asset', label: 'Asset', fields: [{ key: 'status', type: 'enum', values: ['active', 'retired'] }] };
 const INCIDENT = {
@@ -37,29 +38,7 @@ const TASK = {
 };
 
 /** The issue's example definition. */
-export const INCIDENT_LIFECYCLE = {
-  key: 'incident-lifecycle',
-  entity_type: 'incident',
-  initial: 'new',
-  states: [
-    { key: 'new', category: 'new' },
-    { key: 'in_progress', category: 'active', sla: { within: '4h', calendar: 'business-hours' } },
-    { key: 'resolved', category: 'resolved' },
-    { key: 'closed', category: 'closed', final: true },
-  ],
-  transitions: [
-    { key: 'start', from: ['new'], to: 'in_progress', guards: [{ role: ['gestor', 'cliente'] }], effects: [{ set: { assignee: { current_user: true } } }] },
-    {
-      key: 'resolve',
-      from: ['in_progress'],
-      to: 'resolved',
-      input: [{ key: 'resolution', type: 'text', required: true }],
-      guards: [{ condition: { field: 'asset.status', op: 'neq', value: 'retired' } }],
-      effects: [{ webhook: { event: 'incident.resolved' } }, { notify: { to: 'created_by' } }],
-    },
-    { key: 'close', from: ['resolved'], to: 'closed' },
-  ],
-};
+export const INCIDENT_LIFECYCLE = ISSUE_EXAMPLE;
 
 function callOf(owner: { tenantId: string; userId: string }, role: 'gestor' | 'cliente' = 'gestor'): TenantCall {
   return {

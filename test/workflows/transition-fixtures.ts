@@ -2,6 +2,7 @@
 // the issue's example and its types, and requests on records' transitions.
 import assert from 'node:assert/strict';
 import type { WorkflowApp } from './workflow-app.ts';
+import { ISSUE_EXAMPLE } from '../../src/workflows/core/example.ts';
 
 export const ASSET = { key: 'asset', label: 'Asset', fields: [{ key: 'status', type: 'enum', values: ['active', 'retired'] }] };
 export const INCIDENT = {
@@ -16,35 +17,7 @@ export const INCIDENT = {
 };
 
 /** The example of issue #6, verbatim. */
-export const ISSUE_EXAMPLE = {
-  key: 'incident-lifecycle',
-  entity_type: 'incident',
-  initial: 'new',
-  states: [
-    { key: 'new', category: 'new' },
-    { key: 'in_progress', category: 'active', sla: { within: '4h', calendar: 'business-hours' } },
-    { key: 'resolved', category: 'resolved' },
-    { key: 'closed', category: 'closed', final: true },
-  ],
-  transitions: [
-    {
-      key: 'start',
-      from: ['new'],
-      to: 'in_progress',
-      guards: [{ role: ['gestor', 'cliente'] }],
-      effects: [{ set: { assignee: { current_user: true } } }],
-    },
-    {
-      key: 'resolve',
-      from: ['in_progress'],
-      to: 'resolved',
-      input: [{ key: 'resolution', type: 'text', required: true }],
-      guards: [{ condition: { field: 'asset.status', op: 'neq', value: 'retired' } }],
-      effects: [{ webhook: { event: 'incident.resolved' } }, { notify: { to: 'created_by' } }],
-    },
-    { key: 'close', from: ['resolved'], to: 'closed' },
-  ],
-};
+export { ISSUE_EXAMPLE };
 
 export async function publish(app: WorkflowApp, token: string, workflow: { key: string; [member: string]: unknown }): Promise<void> {
   const created = await app.request({ method: 'POST', url: '/api/workflows', token, body: workflow });

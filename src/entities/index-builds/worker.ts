@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Database } from '../../platform/db/database.ts';
+import { PollingLoop } from '../../platform/polling-loop.ts';
 import { BuildRunner, type BuildLogger, type RunOutcome } from './build-runner.ts';
 import { DUE } from './index-builds.sql.ts';
 
@@ -30,10 +31,7 @@ const DUE_PER_POLL = 10;
 export class IndexBuildWorker {
   private readonly runner: BuildRunner;
   private readonly leaseSeconds: number;
-  private running: Promise<void> | null = null;
-  private stopping = false;
-  private woken = false;
-  private interrupt: (() => void) | null = null;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly db: Database,
@@ -42,60 +40,35 @@ export class IndexBuildWorker {
   ) {
     this.leaseSeconds = options.leaseSeconds ?? 60;
     const workerId = options.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.runner = new BuildRunner(db, { workerId, batch: options.batch, leaseSeconds: this.leaseSeconds, lockTimeout: '500ms' }, log, () => this.stopping);
+    this.loop = new PollingLoop(options.pollMs, () => this.poll(), (error) => this.log.warn({ err: error }, 'index build worker: could not read the queue'));
+    this.runner = new BuildRunner(db, { workerId, batch: options.batch, leaseSeconds: this.leaseSeconds, lockTimeout: '500ms' }, log, () => this.loop.stopping);
   }
 
   start(): void {
-    if (this.running || this.stopping) return;
-    this.running = this.loop();
+    this.loop.start();
   }
 
   /** Look at the queue now (a build was just queued in this process). */
   wake(): void {
-    this.woken = true;
-    this.interrupt?.();
+    this.loop.wake();
   }
 
   /** Finishes the current batch, gives its build back, and stops. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.interrupt?.();
-    await this.running;
+    await this.loop.stop();
   }
 
-  private async loop(): Promise<void> {
-    while (!this.stopping) {
-      this.woken = false;
-      let progressed = false;
-      try {
-        const { rows } = await this.db.global.query<{ tenant_id: string; build_id: string }>(DUE, [this.leaseSeconds, DUE_PER_POLL]);
-        for (const row of rows) {
-          if (this.stopping) break;
-          const outcome = await this.runner.run(row.tenant_id, row.build_id);
-          this.options.onBuild?.({ tenantId: row.tenant_id, buildId: row.build_id, outcome });
-          // Released builds (organisation suspended, database trouble) wait for the next poll.
-          if (outcome === 'ready' || outcome === 'failed' || outcome === 'cancelled') progressed = true;
-        }
-      } catch (error) {
-        if (!this.stopping) this.log.warn({ err: error }, 'index build worker: could not read the queue');
-      }
-      if (!progressed && !this.woken && !this.stopping) await this.sleep(this.options.pollMs);
+  /** One poll of the queue; true when a build moved on (more may be waiting). */
+  private async poll(): Promise<boolean> {
+    let progressed = false;
+    const { rows } = await this.db.global.query<{ tenant_id: string; build_id: string }>(DUE, [this.leaseSeconds, DUE_PER_POLL]);
+    for (const row of rows) {
+      if (this.loop.stopping) break;
+      const outcome = await this.runner.run(row.tenant_id, row.build_id);
+      this.options.onBuild?.({ tenantId: row.tenant_id, buildId: row.build_id, outcome });
+      // Released builds (organisation suspended, database trouble) wait for the next poll.
+      if (outcome === 'ready' || outcome === 'failed' || outcome === 'cancelled') progressed = true;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      // A process with nothing else to do may exit while the worker sleeps.
-      timer.unref();
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.interrupt = () => {
-        this.interrupt = null;
-        done();
-      };
-    });
+    return progressed;
   }
 }

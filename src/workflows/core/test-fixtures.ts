@@ -3,6 +3,7 @@
 import type { EntityTypeDefinition, RegistrySnapshot } from '../../entities/core/definitions.ts';
 import type { EngineActor, EngineFacts, EngineRecord } from './decision.ts';
 import { defaultBusinessHours, twentyFourSeven, type BusinessCalendar } from './calendar-types.ts';
+import { ISSUE_EXAMPLE } from './example.ts';
 
 export function registryOf(types: readonly EntityTypeDefinition[]): RegistrySnapshot {
   const byKey = new Map(types.map((type) => [type.key, type]));
@@ -29,29 +30,7 @@ export const registry = registryOf([
 ]);
 
 /** The example of issue #6, verbatim. */
-export const issueExample = {
-  key: 'incident-lifecycle', entity_type: 'incident', initial: 'new',
-  states: [
-    { key: 'new', category: 'new' },
-    { key: 'in_progress', category: 'active', sla: { within: '4h', calendar: 'business-hours' } },
-    { key: 'resolved', category: 'resolved' },
-    { key: 'closed', category: 'closed', final: true },
-  ],
-  transitions: [
-    {
-      key: 'start', from: ['new'], to: 'in_progress',
-      guards: [{ role: ['gestor', 'cliente'] }],
-      effects: [{ set: { assignee: { current_user: true } } }],
-    },
-    {
-      key: 'resolve', from: ['in_progress'], to: 'resolved',
-      input: [{ key: 'resolution', type: 'text', required: true }],
-      guards: [{ condition: { field: 'asset.status', op: 'neq', value: 'retired' } }],
-      effects: [{ webhook: { event: 'incident.resolved' } }, { notify: { to: 'created_by' } }],
-    },
-    { key: 'close', from: ['resolved'], to: 'closed' },
-  ],
-};
+export const issueExample = ISSUE_EXAMPLE;
 
 export const ORG_ZONE = 'America/Sao_Paulo';
 export const USER_ID = '0190f5a0-0000-7000-8000-000000000001';

@@ -8,6 +8,7 @@
 //
 // `clock` is where "now" comes from (tests pass a fake one and call runOnce()).
 import type { Database } from '../../platform/db/database.ts';
+import { PollingLoop } from '../../platform/polling-loop.ts';
 import { TimerRunner, type TimedTransitions, type TimerLogger, type TimerOutcome } from './timer-runner.ts';
 import { DUE } from './timers.sql.ts';
 
@@ -27,10 +28,7 @@ export interface TimerWorkerOptions {
 export class TimerWorker {
   private readonly runner: TimerRunner;
   private readonly clock: () => Date;
-  private running: Promise<void> | null = null;
-  private stopping = false;
-  private woken = false;
-  private interrupt: (() => void) | null = null;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly db: Database,
@@ -40,24 +38,29 @@ export class TimerWorker {
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.runner = new TimerRunner(db, transitions, { maxAttempts: options.maxAttempts ?? 5 }, log);
+    this.loop = new PollingLoop(
+      options.pollMs,
+      async () => {
+        const { due, settled } = await this.poll();
+        // A full batch that moved the queue on: more may be due; poll again at once.
+        return due >= this.options.batch && settled > 0;
+      },
+      (error) => this.log.warn({ err: error }, 'workflow timer worker: could not read the queue'),
+    );
   }
 
   start(): void {
-    if (this.running || this.stopping) return;
-    this.running = this.loop();
+    this.loop.start();
   }
 
   /** Look at the queue now (e.g. a timer due at once was just armed in this process). */
   wake(): void {
-    this.woken = true;
-    this.interrupt?.();
+    this.loop.wake();
   }
 
   /** Finishes the timer in hand and stops; the rest of the batch stays due for the next worker. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.interrupt?.();
-    await this.running;
+    await this.loop.stop();
   }
 
   /**
@@ -75,43 +78,12 @@ export class TimerWorker {
     let fired = 0;
     let settled = 0;
     for (const row of rows) {
-      if (this.stopping) break;
+      if (this.loop.stopping) break;
       const outcome = await this.runner.run(row.tenant_id, row.timer_id, now);
       if (outcome === 'fired') fired += 1;
       if (outcome === 'fired' || outcome === 'skipped') settled += 1;
       this.options.onTimer?.({ tenantId: row.tenant_id, timerId: row.timer_id, outcome });
     }
     return { due: rows.length, fired, settled };
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.stopping) {
-      this.woken = false;
-      let full = false;
-      try {
-        const { due, settled } = await this.poll();
-        // A full batch that moved the queue on: more may be due; poll again at once.
-        full = due >= this.options.batch && settled > 0;
-      } catch (error) {
-        if (!this.stopping) this.log.warn({ err: error }, 'workflow timer worker: could not read the queue');
-      }
-      if (!full && !this.woken && !this.stopping) await this.sleep(this.options.pollMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      // A process with nothing else to do may exit while the worker sleeps.
-      timer.unref();
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.interrupt = () => {
-        this.interrupt = null;
-        done();
-      };
-    });
   }
 }
