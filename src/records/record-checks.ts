@@ -1,7 +1,8 @@
 // What the database says about the references and members a write names:
 // does each referenced record exist in the organisation (and visible to the
 // caller), of a type the field accepts; is each `user` value a member. Two
-// statements at most, whatever the number of records checked.
+// statements at most, whatever the number of records checked; none for a
+// `user` value naming the acting member (entering the tenant checked them).
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import type { FieldError } from '../platform/http/errors.ts';
 import type { ReferenceValue } from './core/validate-record.ts';
@@ -24,12 +25,15 @@ export async function externalProblemsByItem(
   users: readonly (readonly UserValue[])[],
 ): Promise<FieldError[][]> {
   const referenceIds = [...new Set(references.flat().map((ref) => ref.id))];
-  const userIds = [...new Set(users.flat().map((user) => user.id))];
+  // The acting member needs no look-up: entering the tenant (tessera_enter_tenant,
+  // in this transaction) has just checked that they are a member with their role.
+  const caller = tx.scope.requireActive === false ? null : tx.scope.userId;
+  const userIds = [...new Set(users.flat().map((user) => user.id))].filter((id) => id !== caller);
   const types = new Map<string, string>();
   if (referenceIds.length > 0) {
     for (const row of (await tx.query<{ id: string; type_key: string }>(REFERENCED_TYPES, [referenceIds])).rows) types.set(row.id, row.type_key);
   }
-  const members = new Set<string>();
+  const members = new Set<string>(caller === null ? [] : [caller]);
   if (userIds.length > 0) for (const row of (await tx.query<{ id: string }>(MEMBER_IDS, [userIds])).rows) members.add(row.id);
   return references.map((refs, index) => {
     const errors: FieldError[] = [];

@@ -55,6 +55,7 @@ import {
   LIST_RECORDS_BY_INDEX_STAMPED,
   LIST_RECORDS_STAMPED,
   LOCK_RECORD_STAMPED,
+  lockRecordStampedWith,
   LOCK_RECORDS_FOR_CHANGE,
   LOCK_RECORDS_FOR_DELETE,
   SELECT_RECORD_STAMPED,
@@ -138,6 +139,8 @@ export interface ReadRecord {
 export interface LockedRecord {
   readonly row: RecordRow;
   readonly state: TypeState;
+  /** The row of LockOptions.alongside's select, as JSON (undefined when none was sent). */
+  readonly alongside?: unknown;
 }
 
 export interface LockOptions {
@@ -154,6 +157,13 @@ export interface LockOptions {
   readonly timerId?: string;
   /** The permission checked on the type (default 'update'); 'update' also checks the row ACL's write rule. */
   readonly action?: 'update' | 'read';
+  /**
+   * A read-only select that does not depend on the locked row, sent in the
+   * lock's statement (lockRecordStampedWith) to save its round trip: given the
+   * type's state, its text with parameters numbered from `first` and their
+   * values, or null for none. Its row reaches `work` as `locked.alongside`.
+   */
+  readonly alongside?: (state: TypeState, first: number) => { readonly text: string; readonly values: readonly unknown[] } | null;
 }
 
 /** How a change made through updateLocked is audited and announced. */
@@ -581,14 +591,17 @@ export class RecordsService {
         if (!options.system) requireAction(call, access, type, action);
         // Travels with the lock: no round trip of its own.
         if (options.system && options.timerId !== undefined) tx.queue('select workflow_timer_scope($1::uuid)', [options.timerId]);
-        const { rows } = await tx.query<StampedRow>(LOCK_RECORD_STAMPED, [type, id]);
+        const alongside = options.alongside?.(use.state, 3) ?? null;
+        const { rows } = alongside
+          ? await tx.query<StampedRow & { alongside?: unknown }>(lockRecordStampedWith(alongside.text), [type, id, ...alongside.values])
+          : await tx.query<StampedRow & { alongside?: unknown }>(LOCK_RECORD_STAMPED, [type, id]);
         use.confirm(rows[0]);
-        const row = rows[0];
-        if (!row?.id) throw recordNotFound(type, id);
+        if (!rows[0]?.id) throw recordNotFound(type, id);
+        const { alongside: fetched, ...row } = rows[0];
         if (!options.system && action === 'update') await requireWritable(tx, call, access, row);
         if (options.ifMatch !== undefined && !ifMatchAccepts(options.ifMatch, row.version)) throw stale(row.version);
         this.writes.set(tx, written);
-        return work(tx, { row: recordOf(row), state: use.state });
+        return work(tx, { row: recordOf(row), state: use.state, ...(alongside ? { alongside: fetched } : {}) });
       });
     });
   }

@@ -27,6 +27,16 @@ export const LOCK_RECORD_STAMPED = `
   from (select 1) one left join lateral (select ${COLUMNS} from records where type_key = $1 and id = $2 for no key update) r on true`;
 
 /**
+ * LOCK_RECORD_STAMPED with one more column, `alongside`: the single row of
+ * another read-only select (its parameters numbered from $3), as JSON. A
+ * caller that needs the answers of a statement that does not depend on the
+ * locked row (the workflow facts) gets them in the lock's round trip.
+ */
+export const lockRecordStampedWith = (alongside: string): string => `
+  select ${STAMP_COLUMNS}, r.*, (select to_json(a) from (${alongside}) a) as alongside
+  from (select 1) one left join lateral (select ${COLUMNS} from records where type_key = $1 and id = $2 for no key update) r on true`;
+
+/**
  * New records of type $1 at type version $2 ($3 ids, $4 a JSON array of
  * their data objects, in the same order; $5 the member creating them),
  * inserted only when the stamp still names version $2, access revision $6

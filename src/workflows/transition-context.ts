@@ -9,11 +9,11 @@ import type { EntityTypeDefinition, RegistrySnapshot } from '../entities/index.t
 import type { TenantCall } from '../platform/context.ts';
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import { AppError } from '../platform/http/errors.ts';
-import { storedOf, type LockedRecord } from '../records/index.ts';
+import { storedOf, type LockedRecord, type TypeState } from '../records/index.ts';
 import { needsOf, type CompiledWorkflow } from './core/compile.ts';
 import type { EngineActor, EngineFacts, EngineRecord, ExternalAnswer } from './core/decision.ts';
 import { stateOf, type TransitionDefinition } from './core/definition.ts';
-import { loadFacts } from './guards/facts.ts';
+import { factsOf, factsStatement, loadFacts, type FactsRequest, type LoadedFacts } from './guards/facts.ts';
 import { loadRelatedFacts } from './guards/related-facts.ts';
 import { TransitionErrors } from './transitions.errors.ts';
 import type { WorkflowVersions } from './workflow-versions.ts';
@@ -81,6 +81,52 @@ export interface ContextRequest {
   readonly now: Date;
 }
 
+/** What a facts statement was asked for, but the registry stamp: equal needs give equal answers. */
+function sameNeeds(sent: FactsRequest, wanted: Omit<FactsRequest, 'knownStamp'>): boolean {
+  return (
+    sent.userId === wanted.userId &&
+    sent.type === wanted.type &&
+    sent.calendars === wanted.calendars &&
+    sent.teamLoads.length === wanted.teamLoads.length &&
+    sent.teamLoads.every((load, index) => load.team === wanted.teamLoads[index]?.team && load.field === wanted.teamLoads[index]?.field)
+  );
+}
+
+/**
+ * Sends the facts statement inside the lock's statement (records'
+ * LockOptions.alongside), saving its round trip: the facts do not depend on
+ * the locked row. What to read is decided from the type's latest published
+ * workflow (the record's own version is known only once it is locked); when
+ * the record runs on a version that needs other facts, transitionContext
+ * reads them again. One per transaction run.
+ */
+export class FactsPrefetch {
+  /** What was sent, with the registry this process held then. */
+  sent: { request: FactsRequest; knownStamp: string; definitions: ReadonlyMap<string, EntityTypeDefinition> | undefined } | null = null;
+
+  constructor(
+    private readonly call: TenantCall,
+    private readonly registries: Registries,
+    private readonly request: Pick<ContextRequest, 'transitions' | 'forDecision'>,
+  ) {}
+
+  readonly alongside = (state: TypeState, first: number): { text: string; values: readonly unknown[] } | null => {
+    this.sent = null;
+    const workflow = state.workflow;
+    if (!workflow) return null;
+    const needs = factNeeds(this.request.transitions(workflow.definition), workflow.definition, this.request.forDecision);
+    const known = this.registries.get(this.call.scope.tenantId);
+    const request: FactsRequest = {
+      userId: this.call.actor.type === 'user' ? this.call.actor.id : null,
+      type: state.type,
+      ...needs,
+      knownStamp: known?.stamp ?? '',
+    };
+    this.sent = { request, knownStamp: request.knownStamp, definitions: known?.definitions };
+    return factsStatement(request, first);
+  };
+}
+
 /** The engine's inputs for the locked record; 409 workflow-not-attached when the record has no workflow. */
 export async function transitionContext(
   tx: TenantTx,
@@ -89,6 +135,7 @@ export async function transitionContext(
   versions: WorkflowVersions,
   registries: Registries,
   request: ContextRequest,
+  prefetch?: FactsPrefetch,
 ): Promise<TransitionContext> {
   const { row, state } = locked;
   if (row.workflow_key === null || row.workflow_version === null || row.state === null) throw notAttached(row.type_key);
@@ -98,10 +145,15 @@ export async function transitionContext(
   if (!published) throw notAttached(row.type_key);
   const transitions = request.transitions(published.definition);
   const needs = factNeeds(transitions, published.definition, request.forDecision);
-  const known = registries.get(tenantId);
   const factsRequest = { userId: call.actor.type === 'user' ? call.actor.id : null, type: row.type_key, ...needs };
-  let loaded = await loadFacts(tx, { ...factsRequest, knownStamp: known?.stamp ?? '' });
-  let definitions = loaded.definitions ?? (known?.stamp === loaded.stamp ? known.definitions : null);
+  // The facts the lock's statement brought (FactsPrefetch), when they were asked for what this record needs; else read now.
+  const sent = prefetch?.sent ?? null;
+  const known = sent ? { stamp: sent.knownStamp, definitions: sent.definitions } : registries.get(tenantId);
+  let loaded: LoadedFacts =
+    sent && locked.alongside !== undefined && sameNeeds(sent.request, factsRequest)
+      ? factsOf(locked.alongside, sent.request)
+      : await loadFacts(tx, { ...factsRequest, knownStamp: known?.stamp ?? '' });
+  let definitions = loaded.definitions ?? (known?.stamp === loaded.stamp ? (known?.definitions ?? null) : null);
   if (!definitions) {
     // The cached registry went between reading its stamp and now (another request replaced it): read it whole.
     loaded = await loadFacts(tx, { ...factsRequest, knownStamp: '' });

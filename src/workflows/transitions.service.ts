@@ -34,7 +34,7 @@ import { pendingCalls, withAnswers, type Answers, type Step } from './guards/ask
 import { ExternalGuards } from './guards/external-guards.ts';
 import { guardKey, guardSecretText } from './guards/guard-secret.ts';
 import { cancelTimers, historyActor, queueHistory, queueTimers } from './state-entry.ts';
-import { Registries, transitionContext, type TransitionContext } from './transition-context.ts';
+import { FactsPrefetch, Registries, transitionContext, type ContextRequest, type TransitionContext } from './transition-context.ts';
 import { TransitionErrors } from './transitions.errors.ts';
 import type { TransitionList, TransitionView } from './transitions.schemas.ts';
 import { LOCK_TIMER, MARK_TIMER } from './transitions.sql.ts';
@@ -119,10 +119,12 @@ export class TransitionsService {
   async list(call: TenantCall, type: string, id: string): Promise<TransitionList> {
     // Transitions change the record: without `update` on it, each shows allowed: false with the reason.
     let denied: string | null = null;
-    const run = (answers: Answers | null) =>
-      this.records.withLockedRecord(call, type, id, { action: denied === null ? 'update' : 'read' }, (tx, locked) =>
-        this.listLocked(tx, call, locked, answers, denied),
+    const run = (answers: Answers | null) => {
+      const prefetch = new FactsPrefetch(call, this.registries, { transitions: leaving(null), forDecision: false });
+      return this.records.withLockedRecord(call, type, id, { action: denied === null ? 'update' : 'read', alongside: prefetch.alongside }, (tx, locked) =>
+        this.listLocked(tx, call, locked, answers, denied, prefetch),
       );
+    };
     // The listing asks external guards once; answers given for another version are not shown (the guards read "not evaluated").
     const changedMeanwhile = (): never => {
       throw new Error('unreachable: a listing asks its external guards once');
@@ -136,13 +138,23 @@ export class TransitionsService {
     }
   }
 
-  private async listLocked(tx: TenantTx, call: TenantCall, locked: LockedRecord, answers: Answers | null, denied: string | null): Promise<Step<TransitionList>> {
-    const state = locked.row.state;
-    const context = await transitionContext(tx, call, locked, this.versions, this.registries, {
-      transitions: (definition) => (state === null ? [] : definition.transitions.filter((transition) => transition.from.includes(state))),
-      forDecision: false,
-      now: this.clock(),
-    });
+  private async listLocked(
+    tx: TenantTx,
+    call: TenantCall,
+    locked: LockedRecord,
+    answers: Answers | null,
+    denied: string | null,
+    prefetch: FactsPrefetch,
+  ): Promise<Step<TransitionList>> {
+    const context = await transitionContext(
+      tx,
+      call,
+      locked,
+      this.versions,
+      this.registries,
+      { transitions: leaving(locked.row.state), forDecision: false, now: this.clock() },
+      prefetch,
+    );
     const current = answers !== null && answers.version === context.record.version ? answers : null;
     const base = availableTransitions(context.compiled, context.record, context.actor, context.facts);
     const calls = base.flatMap((available) => pendingCalls(context, call, available.key, available.guards, {}, answers !== null));
@@ -181,8 +193,12 @@ export class TransitionsService {
   async perform(call: TenantCall, type: string, id: string, key: string, input: unknown, options: PerformOptions = {}): Promise<PerformOutcome> {
     const timer = options.timer;
     const lock = { ...(options.ifMatch === undefined ? {} : { ifMatch: options.ifMatch }), system: timer !== undefined, ...(timer ? { timerId: timer.id } : {}) };
-    const run = (answers: Answers | null) =>
-      this.records.withLockedRecord(call, type, id, lock, (tx, locked) => this.performLocked(tx, call, locked, key, input, timer, answers));
+    const run = (answers: Answers | null) => {
+      const prefetch = new FactsPrefetch(call, this.registries, { transitions: only(key), forDecision: true });
+      return this.records.withLockedRecord(call, type, id, { ...lock, alongside: prefetch.alongside }, (tx, locked) =>
+        this.performLocked(tx, call, locked, key, input, timer, answers, prefetch),
+      );
+    };
     return withAnswers(this.guards, run, () => {
       throw new AppError(TransitionErrors['transition-record-changed'], 'The record kept changing while its external guards were asked; send the transition again.');
     });
@@ -196,6 +212,7 @@ export class TransitionsService {
     input: unknown,
     timer: TimerRun | undefined,
     answers: Answers | null,
+    prefetch: FactsPrefetch,
   ): Promise<Step<PerformOutcome>> {
     const { row } = locked;
     const done = (value: PerformOutcome): Step<PerformOutcome> => ({ kind: 'done', value });
@@ -216,14 +233,7 @@ export class TransitionsService {
     // A timer asks again instead (at most ATTEMPTS runs).
     const current = answers !== null && answers.version === row.version ? answers : null;
     const now = timer?.now ?? this.clock();
-    const context = await transitionContext(tx, call, locked, this.versions, this.registries, {
-      transitions: (definition) => {
-        const transition = transitionOf(definition, key);
-        return transition ? [transition] : [];
-      },
-      forDecision: true,
-      now,
-    });
+    const context = await transitionContext(tx, call, locked, this.versions, this.registries, { transitions: only(key), forDecision: true, now }, prefetch);
     const external = current?.byTransition.get(key) ?? new Map<number, ExternalAnswer>();
     const answer = decide(context.compiled, context.record, context.actor, key, input ?? {}, { ...context.facts, external });
     if (!answer.ok) {
@@ -322,6 +332,19 @@ export class TransitionsService {
       transition: { key: decision.transition, from: decision.from, to: decision.to, history_id: historyId },
     };
   }
+}
+
+/** The transition `key` alone (performing it). */
+function only(key: string): ContextRequest['transitions'] {
+  return (definition) => {
+    const transition = transitionOf(definition, key);
+    return transition ? [transition] : [];
+  };
+}
+
+/** The transitions leaving `state` (the listing); the prefetch, before the record is read, asks for none (null). */
+function leaving(state: string | null): ContextRequest['transitions'] {
+  return (definition) => (state === null ? [] : definition.transitions.filter((transition) => transition.from.includes(state)));
 }
 
 function queueMark(tx: TenantTx, timerId: string, status: 'fired' | 'skipped', error: string | null): void {

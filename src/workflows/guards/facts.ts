@@ -9,7 +9,7 @@ import type { TenantTx } from '../../platform/db/tenant-database.ts';
 import { BUILT_IN_CALENDARS } from '../core/definition.ts';
 import type { BusinessCalendar } from '../core/calendar-types.ts';
 import { calendarOf, parseCalendar } from '../core/calendar.ts';
-import { SELECT_TRANSITION_FACTS } from './facts.sql.ts';
+import { transitionFactsSql } from './facts.sql.ts';
 
 export interface FactsRequest {
   /** The registry stamp this process holds definitions for ('' for none). */
@@ -77,23 +77,38 @@ function teamLoadsOf(value: unknown): Map<string, { userId: string; open: number
   return loads;
 }
 
-export async function loadFacts(tx: TenantTx, request: FactsRequest): Promise<LoadedFacts> {
-  const { rows } = await tx.query<FactsRow>(SELECT_TRANSITION_FACTS, [
+/** The facts statement for `request`, its parameters numbered from `first` (1 alone; 3 inside the lock's statement). */
+export function factsStatement(request: FactsRequest, first: number): { text: string; values: unknown[] } {
+  return transitionFactsSql(
     request.knownStamp,
-    request.userId,
-    request.calendars,
-    request.teamLoads.map((load) => load.team.toLowerCase()),
-    request.teamLoads.map((load) => load.field),
-    request.type,
-  ]);
-  const row = rows[0];
-  const timeZone = row?.time_zone ?? 'UTC';
+    {
+      userId: request.userId,
+      calendars: request.calendars,
+      teams: request.teamLoads.map((load) => load.team.toLowerCase()),
+      fields: request.teamLoads.map((load) => load.field),
+      type: request.type,
+    },
+    first,
+  );
+}
+
+/** Parses the facts statement's row (a row as pg answers it, or the same row as JSON), never casting it. */
+export function factsOf(row: unknown, request: FactsRequest): LoadedFacts {
+  const fields: Record<string, unknown> = isObject(row) ? row : {};
+  const timeZone = typeof fields.time_zone === 'string' ? fields.time_zone : 'UTC';
+  const definitions = isObject(fields.definitions) ? (fields.definitions as Record<string, EntityTypeDefinition>) : null;
   return {
-    stamp: row?.stamp ?? '',
-    definitions: row?.definitions ? new Map(Object.entries(row.definitions)) : null,
+    stamp: typeof fields.stamp === 'string' ? fields.stamp : '',
+    definitions: definitions ? new Map(Object.entries(definitions)) : null,
     timeZone,
-    teams: strings(row?.teams),
-    calendars: request.calendars ? calendarsOf(row?.calendars, timeZone) : calendarsOf([], timeZone),
-    teamLoads: teamLoadsOf(row?.team_loads),
+    teams: strings(fields.teams),
+    calendars: request.calendars ? calendarsOf(fields.calendars, timeZone) : calendarsOf([], timeZone),
+    teamLoads: teamLoadsOf(fields.team_loads),
   };
+}
+
+export async function loadFacts(tx: TenantTx, request: FactsRequest): Promise<LoadedFacts> {
+  const statement = factsStatement(request, 1);
+  const { rows } = await tx.query<FactsRow>(statement.text, statement.values);
+  return factsOf(rows[0], request);
 }
