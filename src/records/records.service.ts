@@ -7,7 +7,7 @@
 // user refs, audit, outbox) are queued to travel with the COMMIT, so a read
 // by id is one round trip, a create two and an update three.
 // Reads project `data` through the CURRENT definition and never rewrite it.
-import { isUuidText, loadCurrentDefinitions, type EntityTypeDefinition } from '../entities/index.ts';
+import { isUuidText, type EntityTypeDefinition } from '../entities/index.ts';
 import type { TenantCall } from '../platform/context.ts';
 import type { Database } from '../platform/db/database.ts';
 import { isPgError } from '../platform/db/sqlstate.ts';
@@ -31,22 +31,18 @@ import {
   uniqueConflict,
   uniqueConflictIn,
   wantsBackfill,
-  writeIndexEntries,
   type IndexLookup,
 } from './index-entries.ts';
 import { externalProblems } from './record-checks.ts';
-import { queueChanges, type RecordChange } from './record-changes.ts';
+import { queueChanges } from './record-changes.ts';
 import { toView, type RecordRow, type WorkflowColumns } from './record-row.ts';
+import { deleteWithReferences } from './record-deletion.ts';
 import { RecordSharesService } from './record-shares.service.ts';
 import { ruleProblems } from './related-records.ts';
 import { RecordErrors } from './records.errors.ts';
 import type { BulkResult, RecordView } from './records.schemas.ts';
 import {
-  DELETE_LINKS_FROM,
   DELETE_LINKS_OF_FIELDS,
-  DELETE_LINKS_TO,
-  DELETE_RECORDS,
-  INCOMING_LINKS,
   INSERT_LINKS,
   INSERT_RECORDS_GUARDED,
   LOCK_TYPE_CREATIONS,
@@ -56,7 +52,6 @@ import {
   LIST_RECORDS_STAMPED,
   LOCK_RECORD_STAMPED,
   lockRecordStampedWith,
-  LOCK_RECORDS_FOR_CHANGE,
   LOCK_RECORDS_FOR_DELETE,
   SELECT_RECORD_STAMPED,
   UPDATE_RECORD,
@@ -73,13 +68,6 @@ interface Written {
   datas?: readonly Readonly<Record<string, unknown>>[];
   /** Records that existed before the write (their own committed entries are not conflicts). */
   ids?: readonly string[];
-}
-
-interface LinkRow {
-  from_id: string;
-  field_key: string;
-  to_id: string;
-  from_type: string;
 }
 
 /** A stamped statement's row: the stamp, and the record's columns (null when there is no record). */
@@ -117,17 +105,6 @@ function recordNotFound(type: string, id: string): AppError {
 
 function stale(version: number): AppError {
   return new AppError(RecordErrors['record-version-mismatch'], `The record is at version ${version}; If-Match does not name it.`, [], { current_version: version });
-}
-
-/** The value of a relation field without the given record ids; undefined when nothing is left. */
-function withoutIds(value: unknown, ids: ReadonlySet<string>): unknown {
-  if (Array.isArray(value)) {
-    const kept = value.filter((id) => !ids.has(String(id)));
-    return kept.length > 0 ? kept : undefined;
-  }
-  if (typeof value === 'string') return ids.has(value) ? undefined : value;
-  if (typeof value === 'object' && value !== null && ids.has(String((value as { id?: unknown }).id))) return undefined;
-  return value;
 }
 
 export interface ReadRecord {
@@ -373,47 +350,7 @@ export class RecordsService {
         if (!row || row.type_key !== type) throw recordNotFound(type, id);
         await requireWritable(tx, call, access, row);
         if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, row.version)) throw stale(row.version);
-        const definitions = await loadCurrentDefinitions(tx);
-        const doomed = new Map<string, RecordRow>([[id, row]]);
-        const cascaded = new Set<string>();
-        let links: LinkRow[];
-        for (;;) {
-          links = (await tx.query<LinkRow>(INCOMING_LINKS, [[...doomed.keys()]])).rows;
-          const more = [...new Set(links.filter((link) => this.onDelete(definitions, link) === 'cascade').map((link) => link.from_id))];
-          if (more.length === 0) break;
-          for (const next of (await tx.query<RecordRow>(LOCK_RECORDS_FOR_DELETE, [more])).rows) {
-            doomed.set(next.id, next);
-            cascaded.add(next.id);
-          }
-        }
-        const blockers = links.filter((link) => this.onDelete(definitions, link) === 'restrict');
-        if (blockers.length > 0) {
-          const listed = blockers.map((link) => ({ type: link.from_type, id: link.from_id, field: link.field_key }));
-          throw new AppError(
-            RecordErrors['record-in-use'],
-            `Referenced with on_delete restrict by ${listed.map((b) => `${b.type} ${b.id} (${b.field})`).join(', ')}.`,
-            [],
-            { blockers: listed },
-          );
-        }
-        try {
-          await this.clearReferences(tx, call, definitions, links, new Set(doomed.keys()));
-          await tx.query(DELETE_LINKS_FROM, [[...doomed.keys()]]);
-          await tx.query(DELETE_RECORDS, [[...doomed.keys()]]);
-        } catch (error) {
-          // Records the row ACL hides from the caller reference one being
-          // deleted: their on_delete cannot be applied by someone who cannot
-          // see them, so the link's foreign key refuses the delete.
-          if (!isLinkViolation(error)) throw error;
-          throw new AppError(RecordErrors['record-in-use'], 'Referenced by records you cannot see.', [], { blockers: [] });
-        }
-        const changes: RecordChange[] = [...doomed].map(([doomedId, doomedRow]) => ({
-          action: 'record.deleted',
-          before: toView(doomedRow, definitions.get(doomedRow.type_key)),
-          after: null,
-          ...(cascaded.has(doomedId) ? { extra: { cascaded_from: id } } : {}),
-        }));
-        queueChanges(tx, call, changes);
+        await deleteWithReferences(tx, call, row);
       }),
     );
   }
@@ -722,47 +659,6 @@ export class RecordsService {
       const missing = links.filter((link) => detail.includes(link.id));
       const named = missing.length > 0 ? missing : links;
       throw invalid([...new Set(named.map((link) => link.field))].map((field) => ({ pointer: `/${field}`, message: 'references a record that does not exist in this organisation' })));
-    }
-  }
-
-  /** What deleting the record a link points at does to the referencing record. */
-  private onDelete(definitions: ReadonlyMap<string, EntityTypeDefinition>, link: LinkRow): 'restrict' | 'cascade' | 'set_null' {
-    const field = definitions.get(link.from_type)?.fields.find((candidate) => candidate.key === link.field_key);
-    // A field the type no longer has (its value stays stored) cannot restrict
-    // or cascade through a definition that does not show it: its value is cleared.
-    if (!field || field.type !== 'reference') return 'set_null';
-    return field.on_delete ?? 'restrict';
-  }
-
-  /** set_null (and removal from references lists): clears the values pointing at deleted records. */
-  private async clearReferences(
-    tx: TenantTx,
-    call: TenantCall,
-    definitions: ReadonlyMap<string, EntityTypeDefinition>,
-    links: readonly LinkRow[],
-    deleted: ReadonlySet<string>,
-  ): Promise<void> {
-    const byRecord = new Map<string, Map<string, Set<string>>>();
-    for (const link of links) {
-      const fields = byRecord.get(link.from_id) ?? new Map<string, Set<string>>();
-      fields.set(link.field_key, (fields.get(link.field_key) ?? new Set()).add(link.to_id));
-      byRecord.set(link.from_id, fields);
-    }
-    if (byRecord.size === 0) return;
-    const locked = await tx.query<RecordRow>(LOCK_RECORDS_FOR_CHANGE, [[...byRecord.keys()]]);
-    for (const row of locked.rows) {
-      const fields = byRecord.get(row.id) as Map<string, Set<string>>;
-      const data = { ...row.data };
-      for (const [field, ids] of fields) {
-        const kept = withoutIds(data[field], new Set([...ids].filter((to) => deleted.has(to))));
-        if (kept === undefined) delete data[field];
-        else data[field] = kept;
-        await tx.query(DELETE_LINKS_TO, [row.id, field, [...ids]]);
-      }
-      const updated = await tx.query<RecordRow>(UPDATE_RECORD, [row.id, JSON.stringify(data), row.type_version, call.scope.userId]);
-      await writeIndexEntries(tx, definitions, [updated.rows[0] as RecordRow]);
-      const definition = definitions.get(row.type_key);
-      queueChanges(tx, call, [{ action: 'record.updated', before: toView(row, definition), after: toView(updated.rows[0] as RecordRow, definition) }]);
     }
   }
 }
