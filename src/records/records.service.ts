@@ -141,6 +141,12 @@ export interface LockOptions {
    * values, or null for none. Its row reaches `work` as `locked.alongside`.
    */
   readonly alongside?: (state: TypeState, first: number) => { readonly text: string; readonly values: readonly unknown[] } | null;
+  /**
+   * Lock the row (FOR NO KEY UPDATE, the default). false: a read that takes
+   * no row lock (the transitions listing), so it never waits on a writer nor
+   * makes one wait.
+   */
+  readonly lock?: boolean;
 }
 
 /** How a change made through updateLocked is audited and announced. */
@@ -529,9 +535,10 @@ export class RecordsService {
         // Travels with the lock: no round trip of its own.
         if (options.system && options.timerId !== undefined) tx.queue('select workflow_timer_scope($1::uuid)', [options.timerId]);
         const alongside = options.alongside?.(use.state, 3) ?? null;
+        const lock = options.lock ?? true;
         const { rows } = alongside
-          ? await tx.query<StampedRow & { alongside?: unknown }>(lockRecordStampedWith(alongside.text), [type, id, ...alongside.values])
-          : await tx.query<StampedRow & { alongside?: unknown }>(LOCK_RECORD_STAMPED, [type, id]);
+          ? await tx.query<StampedRow & { alongside?: unknown }>(lockRecordStampedWith(alongside.text, lock), [type, id, ...alongside.values])
+          : await tx.query<StampedRow & { alongside?: unknown }>(lock ? LOCK_RECORD_STAMPED : SELECT_RECORD_STAMPED, [type, id]);
         use.confirm(rows[0]);
         if (!rows[0]?.id) throw recordNotFound(type, id);
         const { alongside: fetched, ...row } = rows[0];

@@ -32,9 +32,9 @@ export const LOCK_RECORD_STAMPED = `
  * caller that needs the answers of a statement that does not depend on the
  * locked row (the workflow facts) gets them in the lock's round trip.
  */
-export const lockRecordStampedWith = (alongside: string): string => `
+export const lockRecordStampedWith = (alongside: string, lock = true): string => `
   select ${STAMP_COLUMNS}, r.*, (select to_json(a) from (${alongside}) a) as alongside
-  from (select 1) one left join lateral (select ${COLUMNS} from records where type_key = $1 and id = $2 for no key update) r on true`;
+  from (select 1) one left join lateral (select ${COLUMNS} from records where type_key = $1 and id = $2${lock ? ' for no key update' : ''}) r on true`;
 
 /**
  * New records of type $1 at type version $2 ($3 ids, $4 a JSON array of

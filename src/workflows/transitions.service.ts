@@ -121,7 +121,7 @@ export class TransitionsService {
     let denied: string | null = null;
     const run = (answers: Answers | null) => {
       const prefetch = new FactsPrefetch(call, this.registries, { transitions: leaving(null), forDecision: false });
-      return this.records.withLockedRecord(call, type, id, { action: denied === null ? 'update' : 'read', alongside: prefetch.alongside }, (tx, locked) =>
+      return this.records.withLockedRecord(call, type, id, { action: denied === null ? 'update' : 'read', lock: false, alongside: prefetch.alongside }, (tx, locked) =>
         this.listLocked(tx, call, locked, answers, denied, prefetch),
       );
     };
