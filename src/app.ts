@@ -3,9 +3,12 @@
 // globals, so tests build the same app against their own database.
 import { randomBytes } from 'node:crypto';
 import { ApiKeysService, apiKeysRoutes } from './api-keys/index.ts';
+import { AuditService, auditRoutes } from './audit/index.ts';
 import { AuthHooks, AuthService, authRoutes, resolveSigningKey, SessionIssuer, TokenSigner } from './auth/index.ts';
 import type { Config } from './config.ts';
 import { EntityTypesService, entityTypesRoutes, IndexBuildWorker } from './entities/index.ts';
+import { createEventDispatch } from './events/dispatcher/index.ts';
+import { eventTypesRoutes } from './events/event-types.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { MembersService, membersRoutes } from './members/index.ts';
 import { NotificationsService, notificationsRoutes } from './notifications/index.ts';
@@ -30,6 +33,7 @@ import {
   WorkflowsService,
   workflowsRoutes,
 } from './workflows/index.ts';
+import { DeliveryWorker, WebhookSink, WebhooksService, webhooksRoutes } from './webhooks/index.ts';
 
 export interface AppDatabaseUrls {
   appUrl: string;
@@ -62,8 +66,10 @@ export async function buildApp(config: Config, urls: AppDatabaseUrls, options: B
     onPoolError: (error) => app.log.error({ err: error }, 'idle database connection failed'),
   });
 
+  // The server's Ed25519 key: it signs access tokens and audit checkpoints.
+  const signingKeyPem = await resolveSigningKey(config.jwtPrivateKeyPem, config.dataDir);
   const signer = await TokenSigner.create({
-    privateKeyPem: await resolveSigningKey(config.jwtPrivateKeyPem, config.dataDir),
+    privateKeyPem: signingKeyPem,
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,
     ttlSeconds: config.accessTokenTtlSeconds,
@@ -104,15 +110,34 @@ export async function buildApp(config: Config, urls: AppDatabaseUrls, options: B
   const transitions = new TransitionsService(db, records, { secret: apiKeySecret, allowPrivateGuardAddresses: config.guardPrivateAddresses });
   await app.register(transitionsRoutes(transitions, new HistoryService(db, records), auth));
   await app.register(notificationsRoutes(new NotificationsService(db), auth));
+  // Audit log (docs/audit.md): the hash chain is kept by the database; these routes read, verify and sign it.
+  await app.register(auditRoutes(new AuditService(db, { signingKeyPem }), auth));
+  // Events (docs/events.md): the catalogue, webhooks and the outbox dispatcher feeding them (and JetStream when NATS_URL is set).
+  await app.register(eventTypesRoutes(auth));
+  const webhookDeliveries = new DeliveryWorker(
+    db,
+    { pollMs: config.webhookPollMs, batch: 100, allowPrivate: config.webhooksAllowPrivate },
+    app.log.child({ component: 'webhook-deliveries' }),
+  );
+  await app.register(webhooksRoutes(new WebhooksService(db, { allowPrivate: config.webhooksAllowPrivate, onDue: () => webhookDeliveries.wake() }), auth));
+  const events = createEventDispatch(db, config, {
+    listenUrl: urls.appUrl,
+    log: app.log.child({ component: 'outbox-dispatcher' }),
+    sinks: [new WebhookSink(() => webhookDeliveries.wake())],
+  });
   const timers = new TimerWorker(db, transitions, { pollMs: config.timerPollMs, batch: config.timerBatch }, app.log.child({ component: 'workflow-timers' }));
   await app.register(operatorsRoutes(new OperatorsService(db, signer, rateLimiter, { perMinute: config.loginRateLimitPerMinute }), auth));
 
   if (config.indexBuildWorker) app.addHook('onReady', async () => indexBuilds.start());
   if (config.timerWorker) app.addHook('onReady', async () => timers.start());
+  if (config.dispatcher) app.addHook('onReady', async () => events.start());
+  if (config.webhookWorker) app.addHook('onReady', async () => webhookDeliveries.start());
   app.addHook('onClose', async () => {
     // Before the pools close: the current batch finishes and its build is given back.
     await indexBuilds.stop();
     await timers.stop();
+    await events.stop();
+    await webhookDeliveries.stop();
     await apiKeys.close();
     await db.close();
   });

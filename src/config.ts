@@ -43,6 +43,20 @@ export interface Config {
   timerPollMs: number;
   /** Due timers taken per poll. */
   timerBatch: number;
+  /** NATS server(s) to publish events to JetStream (docs/events.md); null: no NATS. */
+  natsUrl: string | null;
+  /** Run the outbox dispatcher in this process (`tessera worker` runs it on its own). */
+  dispatcher: boolean;
+  /** The dispatcher's poll interval when no notification woke it, milliseconds. */
+  dispatcherPollMs: number;
+  /** Events per claim, and organisations per poll. */
+  dispatcherBatch: number;
+  /** Webhook endpoints may use http and loopback or private addresses (docs/events.md, "Webhooks"). */
+  webhooksAllowPrivate: boolean;
+  /** Run the webhook delivery worker in this process. */
+  webhookWorker: boolean;
+  /** The webhook delivery worker's sleep between polls, milliseconds. */
+  webhookPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +99,13 @@ export const CONFIG_VARIABLES = [
   'TESSERA_TIMER_WORKER',
   'TESSERA_TIMER_POLL_MS',
   'TESSERA_TIMER_BATCH',
+  'TESSERA_WEBHOOKS_ALLOW_PRIVATE',
+  'TESSERA_WEBHOOK_WORKER',
+  'TESSERA_WEBHOOK_POLL_MS',
+  'NATS_URL',
+  'TESSERA_DISPATCHER',
+  'TESSERA_DISPATCHER_POLL_MS',
+  'TESSERA_DISPATCHER_BATCH',
 ] as const;
 
 function nonEmpty(env: Env, name: string): string | null {
@@ -122,6 +143,27 @@ function postgresUrl(env: Env, name: string): string | null {
     throw new ConfigError(name, `expected a postgres:// URL, got protocol "${url.protocol}"`);
   }
   return raw;
+}
+
+/** One NATS URL or a comma-separated list of them (a cluster's seeds). */
+function natsUrls(env: Env, name: string): string | null {
+  const raw = nonEmpty(env, name);
+  if (raw === null) return null;
+  for (const part of raw.split(',')) {
+    let url: URL;
+    try {
+      url = new URL(part.trim());
+    } catch {
+      throw new ConfigError(name, `"${part.trim()}" is not a valid URL (expected nats://host:port)`);
+    }
+    if (url.protocol !== 'nats:' && url.protocol !== 'tls:') {
+      throw new ConfigError(name, `expected nats:// or tls:// URLs, got protocol "${url.protocol}"`);
+    }
+  }
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .join(',');
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -171,5 +213,13 @@ export function loadConfig(env: Env = process.env): Config {
     timerPollMs: integer(env, 'TESSERA_TIMER_POLL_MS', 1000, 10, 3_600_000),
     // workflow_timers_due() answers at most 500 a call.
     timerBatch: integer(env, 'TESSERA_TIMER_BATCH', 100, 1, 500),
+    natsUrl: natsUrls(env, 'NATS_URL'),
+    dispatcher: flag(env, 'TESSERA_DISPATCHER', true),
+    dispatcherPollMs: integer(env, 'TESSERA_DISPATCHER_POLL_MS', 1000, 10, 3_600_000),
+    // outbox_pending_tenants() answers at most 500 organisations a call.
+    dispatcherBatch: integer(env, 'TESSERA_DISPATCHER_BATCH', 100, 1, 500),
+    webhooksAllowPrivate: flag(env, 'TESSERA_WEBHOOKS_ALLOW_PRIVATE', false),
+    webhookWorker: flag(env, 'TESSERA_WEBHOOK_WORKER', true),
+    webhookPollMs: integer(env, 'TESSERA_WEBHOOK_POLL_MS', 1000, 10, 3_600_000),
   };
 }

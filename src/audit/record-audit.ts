@@ -1,6 +1,7 @@
 // The single entry point for audit entries. It takes the caller's tenant
 // transaction, so a change and its audit entry commit or roll back together.
-// Issue #6 turns this into a hash chain without touching the call sites.
+// The database chains each entry as it is inserted (seq, salted commitments,
+// hash: migration 0012, docs/audit.md), so callers never see the chain.
 import type { TenantTx } from '../platform/db/tenant-database.ts';
 import { actorId, type Actor, type RequestOrigin } from '../platform/context.ts';
 import { newId } from '../platform/ids.ts';

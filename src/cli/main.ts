@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { OperatorExistsError, operatorCreateCommand } from './commands/operator-create.ts';
+import { workerCommand } from './commands/worker.ts';
 import { ProvisionError } from './database.ts';
 import { EXIT, HELP, UsageError } from './usage.ts';
 
@@ -47,6 +48,10 @@ async function dispatch(argv: readonly string[], output: CliOutput, env: NodeJS.
     case 'operator create':
       if (values.email === undefined) throw new UsageError('operator create needs --email EMAIL.');
       await operatorCreateCommand(config(), values.email, output.out);
+      return EXIT.ok;
+    case 'worker':
+      if (values.email !== undefined) throw new UsageError('worker takes no --email.');
+      await workerCommand(config(), output.out);
       return EXIT.ok;
     case '':
       throw new UsageError('No command given.');

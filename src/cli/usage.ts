@@ -6,6 +6,9 @@ Commands:
   migrate                          Apply pending database migrations, then exit.
   operator create --email EMAIL    Create a platform operator and print its
                                    one-time password (shown only once).
+  worker                           Dispatch outbox events (webhooks, NATS
+                                   JetStream) until SIGTERM; for scaling out
+                                   beside servers run with TESSERA_DISPATCHER=false.
 
 Options:
   -h, --help                       Show this help.

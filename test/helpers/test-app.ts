@@ -34,6 +34,11 @@ export async function startTestApp(env: Record<string, string> = {}, options: Bu
     TESSERA_API_KEY_SECRET: 'test-api-key-secret-0123456789abcdef',
     TESSERA_LOGIN_RATE_LIMIT: '1000',
     TESSERA_SIGNUP_RATE_LIMIT: '1000',
+    // The outbox dispatcher and the webhook sender are exercised by their own
+    // tests (test/events, test/webhooks); elsewhere they would only add
+    // background statements to what tests count.
+    TESSERA_DISPATCHER: 'false',
+    TESSERA_WEBHOOK_WORKER: 'false',
     ...env,
   });
   const built = await buildApp(config, { appUrl: database.appUrl, operatorUrl: database.operatorUrl }, options);

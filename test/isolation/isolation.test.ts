@@ -24,6 +24,9 @@ interface Organisation {
   teamId: string;
   /** A notification of the owner's. */
   notificationId: string;
+  /** A webhook endpoint and one of its deliveries (a test send). */
+  webhookId: string;
+  deliveryId: string;
 }
 
 const RECORD_TYPE = 'shared_asset';
@@ -94,6 +97,14 @@ const ID_ROUTES: Record<string, (other: Organisation) => { url: string; body?: u
   'POST /api/records/:type/:id/transitions/:key': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}/transitions/close`, body: {} }),
   'GET /api/records/:type/:id/history': (other) => ({ url: `/api/records/${RECORD_TYPE}/${other.recordId}/history` }),
   'POST /api/notifications/:id/read': (other) => ({ url: `/api/notifications/${other.notificationId}/read` }),
+  // Webhook endpoints and their deliveries, by the other organisation's ids.
+  'GET /api/webhooks/:id': (other) => ({ url: `/api/webhooks/${other.webhookId}` }),
+  'PATCH /api/webhooks/:id': (other) => ({ url: `/api/webhooks/${other.webhookId}`, body: { description: 'Changed' } }),
+  'DELETE /api/webhooks/:id': (other) => ({ url: `/api/webhooks/${other.webhookId}` }),
+  'POST /api/webhooks/:id/rotate-secret': (other) => ({ url: `/api/webhooks/${other.webhookId}/rotate-secret` }),
+  'GET /api/webhooks/:id/deliveries': (other) => ({ url: `/api/webhooks/${other.webhookId}/deliveries` }),
+  'POST /api/webhooks/:id/deliveries/:delivery_id/retry': (other) => ({ url: `/api/webhooks/${other.webhookId}/deliveries/${other.deliveryId}/retry` }),
+  'POST /api/webhooks/:id/test': (other) => ({ url: `/api/webhooks/${other.webhookId}/test` }),
   'PUT /api/business-calendars/:key': (other) => ({ url: `/api/business-calendars/${other.entityTypeKey}`, body: CALENDAR, creates: true }),
 };
 
@@ -161,16 +172,23 @@ describe('tenant isolation across every route', () => {
     }
     const calendar = await app.request({ method: 'PUT', url: `/api/business-calendars/${entityTypeKey}`, token: owner.token, body: CALENDAR });
     assert.equal(calendar.statusCode, 201, calendar.body);
+    const webhook = await app.request({ method: 'POST', url: '/api/webhooks', token: owner.token, body: { url: 'http://127.0.0.1:9/hook', events: ['*'] } });
+    assert.equal(webhook.statusCode, 201, webhook.body);
+    const webhookId = webhook.json().id as string;
+    const delivery = await app.request({ method: 'POST', url: `/api/webhooks/${webhookId}/test`, token: owner.token });
+    assert.equal(delivery.statusCode, 202, delivery.body);
+    const deliveryId = delivery.json().id as string;
     const notificationId = randomUUID();
     await admin.query(`insert into notifications (tenant_id, id, user_id, title) values ($1, $2, $3, 'Yours')`, [owner.tenantId, notificationId, owner.userId]);
     return {
       owner, memberId: member.userId, memberEmail: member.email, invitationId: pending.invitation.id, apiKey, apiKeyId, revokedKeyId, entityTypeKey, recordId, teamId,
-      notificationId,
+      notificationId, webhookId, deliveryId,
     };
   }
 
   before(async () => {
-    app = await startTestApp({ TESSERA_TRUST_PROXY: 'true' });
+    // Webhook endpoints on a local address (nothing is sent: the delivery worker is off in tests).
+    app = await startTestApp({ TESSERA_TRUST_PROXY: 'true', TESSERA_WEBHOOKS_ALLOW_PRIVATE: 'true' });
     admin = await AdminDb.connect(app);
     a = await organisation();
     b = await organisation();
@@ -207,7 +225,10 @@ describe('tenant isolation across every route', () => {
                   (select jsonb_agg(v order by v.workflow_key, v.version) from workflow_versions v where tenant_id = $1) as workflow_versions,
                   (select jsonb_agg(h order by h.id) from record_history h where tenant_id = $1) as history,
                   (select jsonb_agg(c order by c.key) from business_calendars c where tenant_id = $1) as calendars,
-                  (select jsonb_agg(n order by n.id) from notifications n where tenant_id = $1) as notifications`,
+                  (select jsonb_agg(n order by n.id) from notifications n where tenant_id = $1) as notifications,
+                  (select jsonb_agg(to_jsonb(w) - 'secret' - 'previous_secret' order by w.id) from webhook_endpoints w where tenant_id = $1) as webhooks,
+                  (select jsonb_agg(d order by d.id) from webhook_deliveries d where tenant_id = $1) as deliveries,
+                  (select max(seq) from audit_log where tenant_id = $1) as audit_head`,
           [b.owner.tenantId],
         )
       ).rows[0];
@@ -232,7 +253,7 @@ describe('tenant isolation across every route', () => {
   });
 
   test("no listing shows another organisation's rows, for members and API keys", async () => {
-    const foreign = [b.teamId, b.entityTypeKey, b.notificationId, b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
+    const foreign = [b.teamId, b.entityTypeKey, b.notificationId, b.webhookId, b.owner.tenantId, b.owner.slug, b.owner.userId, b.owner.email, b.memberId, b.memberEmail, b.invitationId, b.apiKeyId, b.revokedKeyId, b.apiKey.slice(0, 12)];
     const listings = routes().filter((route) => route.startsWith('GET /api/') && !route.includes(':') && !route.startsWith('GET /api/admin/'));
     assert.ok(listings.length >= 4, listings.join(', '));
     for (const route of listings) {
@@ -240,7 +261,9 @@ describe('tenant isolation across every route', () => {
       for (const token of [a.owner.token, a.apiKey]) {
         const response = await app.request({ method: 'GET', url, token });
         assert.ok(response.statusCode === 200 || response.statusCode === 403, `${route}: ${response.statusCode}`);
-        for (const value of foreign) assert.ok(!response.body.includes(value), `${route} shows ${value} of another organisation`);
+        // A's own audit log names the calendar A created under B's key (the `creates` check above): A's row, not B's.
+        const shown = route === 'GET /api/audit' ? foreign.filter((value) => value !== b.entityTypeKey) : foreign;
+        for (const value of shown) assert.ok(!response.body.includes(value), `${route} shows ${value} of another organisation`);
       }
     }
     // And A's own data is there: the checks above are not vacuous.

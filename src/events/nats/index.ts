@@ -1,0 +1,1 @@
+export { NatsSink, natsSubject, STREAM_NAME, type NatsSinkOptions } from './nats-sink.ts';
