@@ -39,8 +39,8 @@ describe('records: the per-process type cache', () => {
   let admin: AdminDb;
 
   before(async () => {
-    // No timer worker: its polls would count as round trips of the requests measured here.
-    a = await startTestApp({ TESSERA_TIMER_WORKER: 'false' });
+    // No background workers: their polls would count as round trips of the requests measured here.
+    a = await startTestApp({ TESSERA_TIMER_WORKER: 'false', TESSERA_INDEX_BUILD_WORKER: 'false' });
     b = await buildApp(a.config, { appUrl: a.database.appUrl, operatorUrl: a.database.operatorUrl });
     await b.app.ready();
     admin = await AdminDb.connect(a);
