@@ -14,7 +14,6 @@
 // BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (1), BENCH_CONNECTIONS (8),
 // BENCH_BULK_CONNECTIONS (2), BENCH_BULK_SIZE (500), BENCH_SWEEP (10,100,1000;
 // "" to skip), BENCH_ONLY (read,list,update,create,bulk), TESSERA_DB_POOL_SIZE (4).
-import { fork } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,8 +25,9 @@ import { CASE_TYPE, type BenchTenant, type EntityPlan, type EntityResult, type E
 import { cloneTenants, loadRecords, sampleIds } from './entities/seed.ts';
 import { measureSweep, type SweepPoint } from './entities/sweep.ts';
 import { backgroundBusy, machineInfo } from './machine.ts';
-import { countRoundTrips, roundTrips } from './round-trips.ts';
+import { countRoundTrips } from './round-trips.ts';
 import { SetupClient, signUpOrganisations, type Organisation } from './setup.ts';
+import { benchLog, cleanupOnExit, numberSetting, runLoad } from './harness.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DOC = path.join(root, 'docs/PERFORMANCE.md');
@@ -37,17 +37,8 @@ const MARK_END = '<!-- bench:entities:end -->';
 const REGIONS = 100;
 const GOAL_RATIO = 1.5;
 
-function log(line: string): void {
-  console.error(`[bench:entities] ${line}`);
-}
+const log = benchLog('bench:entities');
 
-function numberSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
 
 const settings = {
   tenants: Math.round(numberSetting('BENCH_TENANTS', 20, 1, 100_000)),
@@ -88,44 +79,10 @@ interface Run {
 
 /** Runs one scenario in a child process; also counts this process's (the server's) round trips over the measured window. */
 function measure(plan: EntityPlan): Promise<{ result: EntityResult; serverRoundTrips: number }> {
-  return new Promise((resolve, reject) => {
-    let atStart = roundTrips();
-    const child = fork(LOAD_SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (!settled) {
-        settled = true;
-        outcome();
-      }
-    };
-    child.on('message', (message: FromLoad) => {
-      if (message.type === 'recording') atStart = roundTrips();
-      else if (message.type === 'done') settle(() => resolve({ result: message.result, serverRoundTrips: roundTrips() - atStart }));
-      else if (message.type === 'failed') settle(() => reject(new Error(`${plan.scenario}: ${message.message}`)));
-    });
-    child.on('error', (error) => settle(() => reject(error)));
-    child.on('exit', (code, signal) => settle(() => reject(new Error(`${plan.scenario}: load generator exited (${signal ?? code}) without a result`))));
-    child.send(plan);
-  });
+  return runLoad<FromLoad>(LOAD_SCRIPT, plan, plan.scenario).then(({ message, serverRoundTrips }) => ({ result: message.result, serverRoundTrips }));
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-async function cleanup(): Promise<void> {
-  for (const step of cleanups.reverse()) {
-    try {
-      await step();
-    } catch (error) {
-      log(`cleanup: ${(error as Error).message}`);
-    }
-  }
-  cleanups.length = 0;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const { cleanups, cleanup } = cleanupOnExit(log);
 
 async function defineType(client: SetupClient, organisation: Organisation): Promise<void> {
   const response = await client.request('POST', '/api/entity-types', CASE_TYPE, organisation.token);

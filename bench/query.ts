@@ -20,7 +20,6 @@
 // BENCH_MIN_REQUESTS, BENCH_CONNECTIONS (a list: 1,4), BENCH_ONLY (query keys
 // and `stream`), BENCH_KEEP_DATABASE (1: not dropped at the end), BENCH_PLANS_DIR (where the EXPLAIN ANALYZE texts go),
 // TESSERA_DB_POOL_SIZE (4).
-import { fork } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,11 +29,12 @@ import { createBenchDatabase } from './database.ts';
 import { startBenchServer } from './server.ts';
 import { cloneTenants } from './entities/seed.ts';
 import { backgroundBusy, machineInfo } from './machine.ts';
-import { countRoundTrips, roundTrips } from './round-trips.ts';
+import { countRoundTrips } from './round-trips.ts';
 import { SetupClient, signUpOrganisations } from './setup.ts';
 import type { FromLoad, LoadPlan, LoadResult, StreamResult } from './query/context.ts';
 import { KEYSET_PAGE_1, normalise, QUERIES, STREAM_QUERY, type BenchQuery, type QueryContext } from './query/queries.ts';
 import { loadOrganisation, QUERY_TYPES, type Shape } from './query/seed.ts';
+import { benchLog, cleanupOnExit, numberSetting, runLoad } from './harness.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DOC = path.join(root, 'docs/PERFORMANCE.md');
@@ -45,19 +45,10 @@ const GOAL_RATIO = 1.3;
 const GOAL_ROWS_PER_SECOND = 100_000;
 const GOAL_RSS_MB = 100;
 
-function log(line: string): void {
-  console.error(`[bench:query] ${line}`);
-}
+const log = benchLog('bench:query');
 
 const small = process.env.BENCH_SCALE?.trim() === 'small';
 
-function numberSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
 const int = (name: string, fallback: number, min: number, max: number) => Math.round(numberSetting(name, fallback, min, max));
 
 const settings = {
@@ -118,44 +109,10 @@ interface StreamFigures {
 
 /** Runs one plan in a child process; counts this process's (the server's) round trips from the end of the warm-up. */
 function measure(plan: LoadPlan): Promise<{ message: FromLoad; serverRoundTrips: number }> {
-  return new Promise((resolve, reject) => {
-    let atStart = roundTrips();
-    const child = fork(LOAD_SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (!settled) {
-        settled = true;
-        outcome();
-      }
-    };
-    child.on('message', (message: FromLoad) => {
-      if (message.type === 'recording') atStart = roundTrips();
-      else if (message.type === 'failed') settle(() => reject(new Error(`${plan.mode}: ${message.message}`)));
-      else settle(() => resolve({ message, serverRoundTrips: roundTrips() - atStart }));
-    });
-    child.on('error', (error) => settle(() => reject(error)));
-    child.on('exit', (code, signal) => settle(() => reject(new Error(`${plan.mode}: load generator exited (${signal ?? code}) without a result`))));
-    child.send(plan);
-  });
+  return runLoad<FromLoad>(LOAD_SCRIPT, plan, plan.mode).then(({ message, serverRoundTrips }) => ({ message, serverRoundTrips }));
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-async function cleanup(): Promise<void> {
-  for (const step of cleanups.reverse()) {
-    try {
-      await step();
-    } catch (error) {
-      log(`cleanup: ${(error as Error).message}`);
-    }
-  }
-  cleanups.length = 0;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const { cleanups, cleanup } = cleanupOnExit(log);
 
 /** Rows of a statement as the runtime role in the organisation, as its gestor (RLS and the row ACL in force). */
 async function asApp<T extends pg.QueryResultRow>(appUrl: string, scope: { tenantId: string; userId: string }, text: string, values: readonly unknown[]): Promise<T[]> {

@@ -31,8 +31,9 @@ export async function startBenchServer(
     TESSERA_DB_POOL_SIZE: String(poolSize),
     TESSERA_JWT_PRIVATE_KEY: generateSigningKeyPem(),
     TESSERA_API_KEY_SECRET: randomBytes(32).toString('base64url'),
-    // One client IP signs up every organisation.
+    // One client IP signs up every organisation, and signs in again before each phase (a short run has many a minute).
     TESSERA_SIGNUP_RATE_LIMIT: '100000',
+    TESSERA_LOGIN_RATE_LIMIT: '100000',
   });
   const built = await buildApp(config, { appUrl: database.appUrl, operatorUrl: database.operatorUrl });
   cleanups.push(() => built.close());

@@ -15,17 +15,17 @@
 // BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (16),
 // BENCH_ROUNDS (2: API then SQL, repeated, to even out background load),
 // TESSERA_DB_POOL_SIZE (4, the server's pool and the SQL baseline's).
-import { fork } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createBenchDatabase } from './database.ts';
 import { backgroundBusy, machineInfo } from './machine.ts';
-import { countRoundTrips, roundTrips } from './round-trips.ts';
+import { countRoundTrips } from './round-trips.ts';
 import { startBenchServer } from './server.ts';
 import { SetupClient, signUpOrganisations, type Organisation } from './setup.ts';
 import { TICKET_TYPE, TICKET_WORKFLOW, type FromLoad, type WorkflowPlan, type WorkflowResult, type WorkflowScenario } from './workflows/context.ts';
+import { benchLog, cleanupOnExit, numberSetting, runLoad } from './harness.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DOC = path.join(root, 'docs/PERFORMANCE.md');
@@ -36,17 +36,8 @@ const GOAL_PER_SECOND = 500;
 const GOAL_RATIO = 2;
 const BULK = 1000;
 
-function log(line: string): void {
-  console.error(`[bench:workflows] ${line}`);
-}
+const log = benchLog('bench:workflows');
 
-function numberSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
 
 const settings = {
   records: Math.round(numberSetting('BENCH_RECORDS', 4_000, 100, 1_000_000)),
@@ -71,50 +62,10 @@ interface Run {
 }
 
 function measure(plan: WorkflowPlan): Promise<{ result: WorkflowResult; serverRoundTrips: number; serverCpuMicros: number }> {
-  return new Promise((resolve, reject) => {
-    let atStart = roundTrips();
-    let cpuAtStart = process.cpuUsage();
-    const child = fork(LOAD_SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (!settled) {
-        settled = true;
-        outcome();
-      }
-    };
-    child.on('message', (message: FromLoad) => {
-      if (message.type === 'recording') {
-        atStart = roundTrips();
-        cpuAtStart = process.cpuUsage();
-      } else if (message.type === 'done') {
-        const cpu = process.cpuUsage(cpuAtStart);
-        settle(() => resolve({ result: message.result, serverRoundTrips: roundTrips() - atStart, serverCpuMicros: cpu.user + cpu.system }));
-      }
-      else if (message.type === 'failed') settle(() => reject(new Error(`${plan.scenario}: ${message.message}`)));
-    });
-    child.on('error', (error) => settle(() => reject(error)));
-    child.on('exit', (code, signal) => settle(() => reject(new Error(`${plan.scenario}: load generator exited (${signal ?? code}) without a result`))));
-    child.send(plan);
-  });
+  return runLoad<FromLoad>(LOAD_SCRIPT, plan, plan.scenario).then(({ message, serverRoundTrips, serverCpuMicros }) => ({ result: message.result, serverRoundTrips, serverCpuMicros }));
 }
 
-const cleanups: (() => Promise<void> | void)[] = [];
-async function cleanup(): Promise<void> {
-  for (const step of cleanups.reverse()) {
-    try {
-      await step();
-    } catch (error) {
-      log(`cleanup: ${(error as Error).message}`);
-    }
-  }
-  cleanups.length = 0;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const { cleanups, cleanup } = cleanupOnExit(log);
 
 async function expect(client: SetupClient, method: 'GET' | 'POST', url: string, body: unknown, token: string, status: number): Promise<unknown> {
   const response = await client.request(method, url, body, token);
